@@ -1,0 +1,86 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { hashPassword } from "../auth/password";
+import { deleteAgentSessions } from "../auth/sessions";
+import { agentView, deleteAgent, getAgent, getAgentByEmail, insertAgent, listAgents, updateAgent } from "../db/agents";
+import { type AppEnv, HttpError, jsonBody } from "../http";
+import { log } from "../log";
+import { AGENT_ID_PATTERN } from "../protocol";
+import { switchboard } from "../switchboard/stub";
+import { requireAdmin, requireSession } from "./middleware";
+
+export const agentRoutes = new Hono<AppEnv>();
+agentRoutes.use(requireSession, requireAdmin);
+
+const name = z.string().trim().min(1).max(100);
+const email = z.string().trim().email().max(254);
+const password = z.string().min(10, "must be at least 10 characters").max(1024);
+const role = z.enum(["agent", "admin"]);
+const agentId = z.string().regex(AGENT_ID_PATTERN, "must be letters, digits or _ (a Twilio Client identity), at most 121");
+
+const newAgent = z.strictObject({ id: agentId.optional(), name, email, password, role: role.default("agent"), available: z.boolean().optional() });
+const agentPatch = z
+  .strictObject({ name, email, password, role, available: z.boolean() })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, "give at least one field to change");
+
+function newAgentId(): string {
+  return "ag_" + [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function online(env: AppEnv["Bindings"]): Promise<Set<string>> {
+  return new Set(await switchboard(env).onlineAgents());
+}
+
+agentRoutes.get("/", async (c) => {
+  const [rows, on] = await Promise.all([listAgents(c.var.db), online(c.env)]);
+  return c.json({ agents: rows.map((r) => agentView(r, on.has(r.id))) });
+});
+
+agentRoutes.post("/", async (c) => {
+  const body = await jsonBody(c, newAgent);
+  if (await getAgentByEmail(c.var.db, body.email)) throw new HttpError(409, `an agent with e-mail ${body.email} exists already`);
+  const id = body.id ?? newAgentId();
+  if (await getAgent(c.var.db, id)) throw new HttpError(409, `an agent with id ${id} exists already`);
+  const row = await insertAgent(c.var.db, { ...body, id, passwordHash: await hashPassword(body.password) }, Date.now());
+  await switchboard(c.env).publish([{ type: "agent.updated", agent: agentView(row) }]);
+  log("agent.created", { agentId: row.id, by: c.var.agent.id });
+  return c.json({ agent: agentView(row) }, 201);
+});
+
+agentRoutes.patch("/:id", async (c) => {
+  const id = c.req.param("id");
+  const patch = await jsonBody(c, agentPatch);
+  const existing = await getAgent(c.var.db, id);
+  if (!existing) throw new HttpError(404, `no agent ${id}`);
+  if (patch.email) {
+    const other = await getAgentByEmail(c.var.db, patch.email);
+    if (other && other.id !== id) throw new HttpError(409, `an agent with e-mail ${patch.email} exists already`);
+  }
+  if (patch.role === "agent" && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
+  const { password: pw, ...rest } = patch;
+  const row = await updateAgent(c.var.db, id, { ...rest, ...(pw ? { passwordHash: await hashPassword(pw) } : {}) });
+  if (!row) throw new HttpError(404, `no agent ${id}`);
+  if (pw) await deleteAgentSessions(c.var.db, id); // a new password signs every console of that agent out
+  await switchboard(c.env).publish([{ type: "agent.updated", agent: agentView(row) }]);
+  log("agent.updated", { agentId: id, by: c.var.agent.id, fields: Object.keys(patch) });
+  return c.json({ agent: agentView(row, (await online(c.env)).has(id)) });
+});
+
+agentRoutes.delete("/:id", async (c) => {
+  const id = c.req.param("id");
+  const existing = await getAgent(c.var.db, id);
+  if (!existing) throw new HttpError(404, `no agent ${id}`);
+  if (existing.currentCallSid) throw new HttpError(409, `${existing.name} is on a call; try again when it ends`);
+  if (existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
+  await deleteAgentSessions(c.var.db, id);
+  await deleteAgent(c.var.db, id);
+  await switchboard(c.env).publish([{ type: "agent.removed", agentId: id }]);
+  log("agent.deleted", { agentId: id, by: c.var.agent.id });
+  return c.body(null, 204);
+});
+
+async function mustKeepAnAdmin(db: Parameters<typeof listAgents>[0], leaving: string): Promise<void> {
+  const admins = (await listAgents(db)).filter((a) => a.role === "admin" && a.id !== leaving);
+  if (admins.length === 0) throw new HttpError(409, "this is the last admin: make another admin first");
+}

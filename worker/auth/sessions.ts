@@ -1,0 +1,40 @@
+import { and, eq, gt, lt } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { sessions } from "../db/schema";
+
+export const SESSION_COOKIE = "ringall_session";
+
+async function sha256(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function createSession(db: Db, agentId: string, ttlMs: number, now: number): Promise<{ token: string; expiresAt: number }> {
+  const token = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const expiresAt = now + ttlMs;
+  // Expired sessions are swept as new ones are made, so the table does not grow without end.
+  await db.batch([
+    db.delete(sessions).where(lt(sessions.expiresAt, now)),
+    db.insert(sessions).values({ tokenHash: await sha256(token), agentId, createdAt: now, expiresAt }),
+  ]);
+  return { token, expiresAt };
+}
+
+/** The agent id and token hash of a live session, or null. */
+export async function findSession(db: Db, token: string, now: number): Promise<{ agentId: string; tokenHash: string } | null> {
+  const tokenHash = await sha256(token);
+  const row = await db
+    .select({ agentId: sessions.agentId })
+    .from(sessions)
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)))
+    .get();
+  return row ? { agentId: row.agentId, tokenHash } : null;
+}
+
+export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+}
+
+export async function deleteAgentSessions(db: Db, agentId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.agentId, agentId));
+}

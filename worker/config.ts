@@ -1,0 +1,50 @@
+import type { Env } from "./env";
+
+/** Used by the simulator and the worker when neither TWILIO_ACCOUNT_SID nor TWILIO_AUTH_TOKEN is set. */
+export const LOCAL_AUTH_TOKEN = "local-simulator-auth-token";
+export const DEFAULT_TWILIO_API_BASE = "https://api.twilio.com";
+/** Twilio rings about 5 s longer than <Dial timeout> (twilio-facts.md). */
+const TWILIO_EXTRA_RING_MS = 5_000;
+/** Slack after that before a call session stops waiting for Twilio's dial action. */
+const DIAL_ACTION_SLACK_MS = 15_000;
+
+export interface Config {
+  twilioMode: boolean;
+  authToken: string | null;
+  publicUrl: string | null;
+  apiBase: string;
+  ringTimeoutSeconds: number;
+  claimLeaseMs: number;
+  ringGiveUpMs: number;
+  pingTimeoutMs: number;
+  sessionTtlMs: number;
+  voicemailGreeting: string;
+  voicemailMaxSeconds: number;
+}
+
+function seconds(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+export function readConfig(env: Env): Config {
+  const twilioMode = Boolean(env.TWILIO_ACCOUNT_SID);
+  const ringTimeoutSeconds = seconds(env.RING_TIMEOUT_SECONDS, 30, 5, 600, "RING_TIMEOUT_SECONDS");
+  return {
+    twilioMode,
+    // In Twilio mode a missing token must reject every webhook, never fall back to a known default.
+    authToken: env.TWILIO_AUTH_TOKEN || (twilioMode ? null : LOCAL_AUTH_TOKEN),
+    publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, "") : null,
+    apiBase: (env.TWILIO_API_BASE || DEFAULT_TWILIO_API_BASE).replace(/\/+$/, ""),
+    ringTimeoutSeconds,
+    claimLeaseMs: seconds(env.CLAIM_LEASE_SECONDS, 10, 0.05, 120, "CLAIM_LEASE_SECONDS") * 1000,
+    ringGiveUpMs: ringTimeoutSeconds * 1000 + TWILIO_EXTRA_RING_MS + DIAL_ACTION_SLACK_MS,
+    pingTimeoutMs: seconds(env.CONSOLE_PING_TIMEOUT_SECONDS, 30, 1, 3600, "CONSOLE_PING_TIMEOUT_SECONDS") * 1000,
+    sessionTtlMs: seconds(env.SESSION_TTL_HOURS, 12, 0.01, 24 * 30, "SESSION_TTL_HOURS") * 3_600_000,
+    voicemailGreeting:
+      env.VOICEMAIL_GREETING || "Sorry, nobody can take your call right now. Please leave a message after the tone.",
+    voicemailMaxSeconds: seconds(env.VOICEMAIL_MAX_SECONDS, 120, 5, 3600, "VOICEMAIL_MAX_SECONDS"),
+  };
+}

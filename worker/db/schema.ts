@@ -1,0 +1,110 @@
+import { CLAIM_RELEASE_REASONS } from "../protocol";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Times are epoch milliseconds. D1 holds the durable record; the call session Durable Objects
+// decide, and D1 is written from their outbox (see worker/call/CallSession.ts).
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["agent", "admin"] }).notNull().default("agent"),
+    available: integer("available", { mode: "boolean" }).notNull().default(false),
+    currentCallSid: text("current_call_sid"),
+    lastCallEndedAt: integer("last_call_ended_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("agents_email").on(t.email)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the cookie's token: a database leak gives no usable session. */
+    tokenHash: text("token_hash").primaryKey(),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("sessions_agent").on(t.agentId)],
+);
+
+export const calls = sqliteTable(
+  "calls",
+  {
+    callSid: text("call_sid").primaryKey(),
+    from: text("from_number").notNull(),
+    to: text("to_number").notNull(),
+    status: text("status", { enum: ["ringing", "claimed", "connected", "voicemail", "ended"] }).notNull(),
+    outcome: text("outcome", { enum: ["answered", "missed", "voicemail"] }),
+    answeredBy: text("answered_by"),
+    startedAt: integer("started_at").notNull(),
+    answeredAt: integer("answered_at"),
+    endedAt: integer("ended_at"),
+    /** The call session's seq when this row was written: an older write never overwrites a newer one. */
+    seq: integer("seq").notNull(),
+  },
+  (t) => [index("calls_started").on(t.startedAt)],
+);
+
+export const callClaims = sqliteTable(
+  "call_claims",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    callSid: text("call_sid").notNull(),
+    agentId: text("agent_id").notNull(),
+    claimedAt: integer("claimed_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    /** null while held; then connected, or why it was released. */
+    outcome: text("outcome", { enum: ["connected", ...CLAIM_RELEASE_REASONS] }),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [uniqueIndex("call_claims_once").on(t.callSid, t.agentId, t.claimedAt)],
+);
+
+export const ringEvents = sqliteTable(
+  "ring_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    callSid: text("call_sid").notNull(),
+    /** Order within the call, assigned by its call session; with call_sid it makes writes idempotent. */
+    seq: integer("seq").notNull(),
+    type: text("type").notNull(),
+    agentId: text("agent_id"),
+    detail: text("detail"),
+    at: integer("at").notNull(),
+  },
+  (t) => [uniqueIndex("ring_events_call_seq").on(t.callSid, t.seq)],
+);
+
+export const parkedCalls = sqliteTable(
+  "parked_calls",
+  {
+    callSid: text("call_sid").primaryKey(),
+    slot: integer("slot").notNull(),
+    parkedBy: text("parked_by").notNull(),
+    parkedAt: integer("parked_at").notNull(),
+    returnAt: integer("return_at").notNull(),
+  },
+  (t) => [uniqueIndex("parked_calls_slot").on(t.slot)],
+);
+
+export const voicemails = sqliteTable(
+  "voicemails",
+  {
+    id: text("id").primaryKey(),
+    callSid: text("call_sid").notNull(),
+    recordingSid: text("recording_sid").notNull(),
+    recordingUrl: text("recording_url").notNull(),
+    durationSeconds: integer("duration_seconds").notNull(),
+    transcription: text("transcription"),
+    transcriptionStatus: text("transcription_status"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("voicemails_recording").on(t.recordingSid), index("voicemails_created").on(t.createdAt)],
+);

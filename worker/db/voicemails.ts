@@ -1,0 +1,56 @@
+import { desc, eq } from "drizzle-orm";
+import type { VoicemailView } from "../protocol";
+import type { Db } from "./client";
+import { calls, voicemails } from "./schema";
+
+const RECENT = 50;
+
+const columns = {
+  id: voicemails.id,
+  callSid: voicemails.callSid,
+  from: calls.from,
+  recordingUrl: voicemails.recordingUrl,
+  durationSeconds: voicemails.durationSeconds,
+  transcription: voicemails.transcription,
+  createdAt: voicemails.createdAt,
+};
+
+export async function recentVoicemails(db: Db): Promise<VoicemailView[]> {
+  const rows = await db
+    .select(columns)
+    .from(voicemails)
+    .leftJoin(calls, eq(calls.callSid, voicemails.callSid))
+    .orderBy(desc(voicemails.createdAt))
+    .limit(RECENT);
+  return rows.map((r) => ({ ...r, from: r.from ?? "" }));
+}
+
+/**
+ * Saves a transcription and returns the voicemail. Twilio may send it before the recording's own
+ * status callback, so it creates the row if needed; that callback then fills in the rest.
+ */
+export async function saveTranscription(
+  db: Db,
+  t: { callSid: string; recordingSid: string; recordingUrl: string; text: string | null; status: string; at: number },
+): Promise<VoicemailView | undefined> {
+  await db
+    .insert(voicemails)
+    .values({
+      id: t.recordingSid,
+      callSid: t.callSid,
+      recordingSid: t.recordingSid,
+      recordingUrl: t.recordingUrl,
+      durationSeconds: 0,
+      transcription: t.text,
+      transcriptionStatus: t.status,
+      createdAt: t.at,
+    })
+    .onConflictDoUpdate({ target: voicemails.recordingSid, set: { transcription: t.text, transcriptionStatus: t.status } });
+  const row = await db
+    .select(columns)
+    .from(voicemails)
+    .leftJoin(calls, eq(calls.callSid, voicemails.callSid))
+    .where(eq(voicemails.recordingSid, t.recordingSid))
+    .get();
+  return row ? { ...row, from: row.from ?? "" } : undefined;
+}

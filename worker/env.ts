@@ -1,0 +1,28 @@
+import type { CallSession } from "./call/CallSession";
+import type { Switchboard } from "./switchboard/Switchboard";
+
+export interface Env {
+  DB: D1Database;
+  CALLS: DurableObjectNamespace<CallSession>;
+  SWITCHBOARD: DurableObjectNamespace<Switchboard>;
+  /** Twilio mode is on when this is set; without it the built-in carrier simulator stands in. */
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  TWILIO_API_KEY_SID?: string;
+  TWILIO_API_KEY_SECRET?: string;
+  TWILIO_TWIML_APP_SID?: string;
+  /** The origin Twilio reaches this worker at (a tunnel or custom domain); signatures are checked against it. */
+  PUBLIC_URL?: string;
+  TWILIO_API_BASE?: string;
+  RING_TIMEOUT_SECONDS?: string;
+  CLAIM_LEASE_SECONDS?: string;
+  CONSOLE_PING_TIMEOUT_SECONDS?: string;
+  SESSION_TTL_HOURS?: string;
+  VOICEMAIL_GREETING?: string;
+  VOICEMAIL_MAX_SECONDS?: string;
+  /** "true" seeds an admin and three demo agents into an empty database (npm run dev sets it). */
+  DEMO_AGENTS?: string;
+  /** Bootstrap admin for a fresh production database (wrangler secrets). */
+  ADMIN_EMAIL?: string;
+  ADMIN_PASSWORD?: string;
+}

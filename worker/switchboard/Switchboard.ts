@@ -1,0 +1,190 @@
+import { DurableObject } from "cloudflare:workers";
+import { agentView, listAgents } from "../db/agents";
+import { openDb } from "../db/client";
+import { recentVoicemails } from "../db/voicemails";
+import { readConfig } from "../config";
+import type { Env } from "../env";
+import { log } from "../log";
+import { type AgentView, type CallView, PING, PONG, type ServerMessage, type VoicemailView, isCallMessage } from "../protocol";
+import { isLive, isStale, newerCall } from "./board";
+
+const CALL_PREFIX = "call:";
+/** Header the worker sets after checking the session; the object is not reachable from outside. */
+export const AGENT_HEADER = "X-Agent-Id";
+
+interface Attachment {
+  agentId: string;
+  connectedAt: number;
+}
+
+/**
+ * Every console's WebSocket, held with the hibernation API so idle consoles cost nothing.
+ * Keeps the live calls (from the call sessions' messages) in its storage to build snapshots,
+ * knows which agents are online, and fans every message out to every console.
+ */
+export class Switchboard extends DurableObject<Env> {
+  /** Bumped by every agent or voicemail message: a snapshot read from D1 across one is read again. */
+  private d1Version = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Answered by the runtime without waking the object; the timestamp tells us the console is alive.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const agentId = request.headers.get(AGENT_HEADER);
+    if (request.headers.get("Upgrade") !== "websocket" || !agentId) {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const { agents, voicemails } = await this.readD1Settled();
+    // From here to send() nothing awaits, so no message can slip between the snapshot and the feed.
+    const wasOnline = this.onlineAgentIds().has(agentId);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [agentId]);
+    server.serializeAttachment({ agentId, connectedAt: Date.now() } satisfies Attachment);
+    const online = this.onlineAgentIds();
+    send(server, {
+      type: "snapshot",
+      agents: agents.map((a) => ({ ...a, online: online.has(a.id) })),
+      calls: this.liveCalls(),
+      voicemails,
+      at: Date.now(),
+    });
+    if (!wasOnline) this.broadcast({ type: "agent.presence", agentId, online: true });
+    log("console.connected", { agentId, consoles: this.ctx.getWebSockets().length });
+    await this.ensurePruneAlarm();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Called by call sessions and the API, in the order things happened for each call. */
+  publish(messages: ServerMessage[]): void {
+    const online = this.onlineAgentIds();
+    for (const raw of messages) {
+      let msg = raw;
+      if (isCallMessage(msg)) this.remember(msg.call);
+      if (msg.type === "agent.updated") msg = { ...msg, agent: { ...msg.agent, online: online.has(msg.agent.id) } };
+      if (!isCallMessage(msg)) this.d1Version++;
+      this.broadcast(msg);
+    }
+  }
+
+  /** Agents with a console that pinged recently; stale consoles are dropped on the way. */
+  onlineAgents(now = Date.now()): string[] {
+    this.prune(now);
+    return [...this.onlineAgentIds()];
+  }
+
+  liveCalls(): CallView[] {
+    return [...this.ctx.storage.kv.list<CallView>({ prefix: CALL_PREFIX })].map(([, v]) => v);
+  }
+
+  /** Closes consoles that stopped pinging and tells everyone their agents went offline. */
+  prune(now = Date.now()): void {
+    const { pingTimeoutMs } = readConfig(this.env);
+    const before = this.onlineAgentIds();
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = attachment(ws);
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      if (a && isStale({ agentId: a.agentId, lastSeen: Math.max(pinged, a.connectedAt) }, now, pingTimeoutMs)) {
+        log("console.dropped", { agentId: a.agentId, reason: "no ping", silentMs: now - Math.max(pinged, a.connectedAt) }, "warn");
+        closeQuietly(ws, 4000, "no ping");
+      }
+    }
+    this.announceOffline(before);
+  }
+
+  async alarm(): Promise<void> {
+    this.prune();
+    await this.ensurePruneAlarm();
+  }
+
+  webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    // Consoles only ping (answered by the auto-response); anything else is a client bug worth telling.
+    if (message === PING) return ws.send(PONG);
+    send(ws, { type: "error", error: "consoles send only \"ping\"; actions go through the HTTP API" });
+  }
+
+  webSocketClose(ws: WebSocket, code: number): void {
+    const before = this.onlineAgentIds();
+    // 1005/1006 mean the peer vanished without a close frame; answering is harmless either way.
+    closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    this.announceOffline(before, ws);
+  }
+
+  webSocketError(ws: WebSocket): void {
+    this.webSocketClose(ws, 1006);
+  }
+
+  private remember(call: CallView): void {
+    const key = CALL_PREFIX + call.callSid;
+    const kept = newerCall(this.ctx.storage.kv.get<CallView>(key), call);
+    if (kept !== call) return;
+    if (isLive(call)) this.ctx.storage.kv.put(key, call);
+    else this.ctx.storage.kv.delete(key);
+  }
+
+  private broadcast(msg: ServerMessage): void {
+    const frame = JSON.stringify(msg);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(frame);
+      } catch {
+        // A socket closing under us; its close handler cleans up.
+      }
+    }
+  }
+
+  private onlineAgentIds(except?: WebSocket): Set<string> {
+    const ids = new Set<string>();
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
+      const a = attachment(ws);
+      if (a) ids.add(a.agentId);
+    }
+    return ids;
+  }
+
+  private announceOffline(before: Set<string>, closing?: WebSocket): void {
+    const after = this.onlineAgentIds(closing);
+    for (const agentId of before) {
+      if (!after.has(agentId)) {
+        log("console.offline", { agentId });
+        this.broadcast({ type: "agent.presence", agentId, online: false });
+      }
+    }
+  }
+
+  /** Reads the snapshot's agents and voicemails from D1 until no message about them arrived meanwhile. */
+  private async readD1Settled(): Promise<{ agents: AgentView[]; voicemails: VoicemailView[] }> {
+    const db = openDb(this.env.DB);
+    for (;;) {
+      const version = this.d1Version;
+      const [rows, voicemails] = await Promise.all([listAgents(db), recentVoicemails(db)]);
+      if (version === this.d1Version) return { agents: rows.map((r) => agentView(r)), voicemails };
+    }
+  }
+
+  private async ensurePruneAlarm(): Promise<void> {
+    if (this.ctx.getWebSockets().length === 0) return;
+    if ((await this.ctx.storage.getAlarm()) !== null) return;
+    await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).pingTimeoutMs / 2);
+  }
+}
+
+function attachment(ws: WebSocket): Attachment | null {
+  return (ws.deserializeAttachment() as Attachment | null) ?? null;
+}
+
+function send(ws: WebSocket, msg: ServerMessage): void {
+  ws.send(JSON.stringify(msg));
+}
+
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,23 @@
+// Pure rules of the switchboard's memory: which call views to keep and which console is gone.
+
+import type { CallView } from "../protocol";
+
+/** The view to keep when `incoming` arrives: messages of one call can overtake each other. */
+export function newerCall(existing: CallView | undefined, incoming: CallView): CallView {
+  return existing && existing.seq >= incoming.seq ? existing : incoming;
+}
+
+/** A live call stays on the board until it ends; ended calls leave it. */
+export function isLive(call: CallView): boolean {
+  return call.phase !== "ended";
+}
+
+export interface ConsoleSeen {
+  agentId: string;
+  lastSeen: number;
+}
+
+/** Consoles silent for longer than the timeout: closed tabs can leave sockets looking open (workerd#1187). */
+export function isStale(c: ConsoleSeen, now: number, timeoutMs: number): boolean {
+  return now - c.lastSeen > timeoutMs;
+}

@@ -1,0 +1,157 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { idleAvailableAgents } from "../db/agents";
+import { saveTranscription } from "../db/voicemails";
+import { type AppEnv, type Ctx, HttpError, validate } from "../http";
+import { log } from "../log";
+import { CALL_SID_PATTERN } from "../protocol";
+import { DIAL_STATUSES, LEG_STATUSES } from "../call/machine";
+import { switchboard } from "../switchboard/stub";
+import { twilioUrls, type TwilioUrls } from "./paths";
+import { isValidSignature, signedUrl, type TwilioParams } from "./signature";
+import { emptyTwiml, goodbyeTwiml, ringGroupTwiml, voicemailTwiml } from "./twiml";
+
+/** Twilio rings at most 10 nouns in one <Dial>. */
+export const MAX_RING_GROUP = 10;
+
+export const twilioRoutes = new Hono<AppEnv>();
+
+twilioRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: "body too large" }, 413) }));
+
+// Every Twilio route: the signature first, before anything is parsed, trusted or changed.
+twilioRoutes.use(async (c, next) => {
+  const { authToken, publicUrl } = c.var.config;
+  const signature = c.req.header("X-Twilio-Signature");
+  const url = signedUrl(publicUrl, c.req.url);
+  const params = Object.fromEntries(new URLSearchParams(await c.req.text()));
+  if (!authToken || !signature || !isValidSignature(authToken, signature, url, params)) {
+    log("twilio.rejected", { path: c.req.path, reason: !authToken ? "no auth token configured" : !signature ? "no signature" : "bad signature", callSid: params.CallSid }, "warn");
+    return c.json({ error: "invalid or missing X-Twilio-Signature" }, 403);
+  }
+  c.set("twilio", params);
+  await next();
+});
+
+const callSid = z.string().regex(CALL_SID_PATTERN, "must be a Twilio CallSid (CA + 32 hex digits)");
+// Twilio sends many more parameters than we read: unknown ones are fine here.
+const voiceParams = z.looseObject({ CallSid: callSid, From: z.string().default(""), To: z.string().default("") });
+const dialParams = z.looseObject({ CallSid: callSid, DialCallStatus: z.enum(DIAL_STATUSES), DialCallSid: z.string().optional() });
+const legParams = z.looseObject({
+  CallSid: z.string().min(1),
+  ParentCallSid: callSid,
+  CallStatus: z.enum(LEG_STATUSES),
+  To: z.string().regex(/^client:[A-Za-z0-9_]{1,121}$/, "must be client:<identity>"),
+  SequenceNumber: z.coerce.number().int().min(0).default(0),
+});
+const callStatusParams = z.looseObject({ CallSid: callSid, CallStatus: z.string().min(1) });
+const recordingParams = z.looseObject({
+  CallSid: callSid,
+  RecordingSid: z.string().min(1),
+  RecordingUrl: z.string().url(),
+  RecordingStatus: z.string(),
+  RecordingDuration: z.coerce.number().int().min(0).default(0),
+});
+const transcriptionParams = z.looseObject({
+  CallSid: callSid,
+  RecordingSid: z.string().min(1),
+  RecordingUrl: z.string().url(),
+  TranscriptionStatus: z.string(),
+  TranscriptionText: z.string().optional(),
+});
+
+function params<T extends z.ZodType>(c: Ctx, schema: T): z.infer<T> {
+  return validate(schema, c.var.twilio, "unexpected Twilio parameters");
+}
+
+function urls(c: Ctx): TwilioUrls {
+  return twilioUrls(c.var.config.publicUrl ?? new URL(c.req.url).origin);
+}
+
+function twiml(c: Ctx, xml: string) {
+  return c.body(xml, 200, { "Content-Type": "text/xml; charset=utf-8" });
+}
+
+function calls(c: Ctx, sid: string) {
+  return c.env.CALLS.getByName(sid);
+}
+
+twilioRoutes.post("/voice", async (c) => {
+  const p = params(c, voiceParams);
+  const [candidates, online] = await Promise.all([idleAvailableAgents(c.var.db), switchboard(c.env).onlineAgents()]);
+  const onlineSet = new Set(online);
+  const ringGroup = candidates.filter((a) => onlineSet.has(a.id)).slice(0, MAX_RING_GROUP).map((a) => a.id);
+  const started = await calls(c, p.CallSid).start(p.CallSid, p.From, p.To, ringGroup);
+  if (started.kind !== "started") throw new HttpError(500, "call session did not start");
+  log("twilio.voice", { callSid: p.CallSid, from: p.From, ringGroup: started.ringGroup, phase: started.phase, retry: !started.fresh });
+  const { config } = c.var;
+  if (started.phase === "ringing" || started.phase === "claimed") {
+    return twiml(c, ringGroupTwiml(p.CallSid, started.ringGroup, urls(c), config.ringTimeoutSeconds));
+  }
+  if (started.phase === "voicemail") {
+    return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));
+  }
+  return twiml(c, goodbyeTwiml());
+});
+
+twilioRoutes.post("/dial-action", async (c) => {
+  const p = params(c, dialParams);
+  const reply = await calls(c, p.CallSid).dialEnded(p.CallSid, p.DialCallStatus);
+  log("twilio.dial_action", { callSid: p.CallSid, dialCallStatus: p.DialCallStatus, reply });
+  if (reply.kind === "dial" && reply.next === "voicemail") {
+    const { config } = c.var;
+    return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));
+  }
+  return twiml(c, goodbyeTwiml());
+});
+
+twilioRoutes.post("/leg-status", async (c) => {
+  const p = params(c, legParams);
+  const agentId = p.To.slice("client:".length);
+  await calls(c, p.ParentCallSid).leg(p.ParentCallSid, agentId, p.CallSid, p.CallStatus, p.SequenceNumber);
+  log("twilio.leg_status", { callSid: p.ParentCallSid, legSid: p.CallSid, agentId, status: p.CallStatus, sequence: p.SequenceNumber });
+  return c.body(null, 204);
+});
+
+twilioRoutes.post("/call-status", async (c) => {
+  const p = params(c, callStatusParams);
+  await calls(c, p.CallSid).callerStatus(p.CallSid, p.CallStatus);
+  log("twilio.call_status", { callSid: p.CallSid, status: p.CallStatus });
+  return c.body(null, 204);
+});
+
+twilioRoutes.post("/voicemail/recorded", (c) => {
+  const p = params(c, z.looseObject({ CallSid: callSid, RecordingDuration: z.string().optional() }));
+  log("twilio.voicemail_recorded", { callSid: p.CallSid, durationSeconds: p.RecordingDuration });
+  // The recording itself is saved from the status callback, which carries its RecordingSid.
+  return twiml(c, goodbyeTwiml("Thank you. Goodbye."));
+});
+
+twilioRoutes.post("/voicemail/recording-status", async (c) => {
+  const p = params(c, recordingParams);
+  if (p.RecordingStatus === "completed") {
+    await calls(c, p.CallSid).voicemailRecorded(p.CallSid, {
+      recordingSid: p.RecordingSid,
+      recordingUrl: p.RecordingUrl,
+      durationSeconds: p.RecordingDuration,
+    });
+  }
+  log("twilio.recording_status", { callSid: p.CallSid, recordingSid: p.RecordingSid, status: p.RecordingStatus });
+  return c.body(null, 204);
+});
+
+twilioRoutes.post("/voicemail/transcription", async (c) => {
+  const p = params(c, transcriptionParams);
+  const text = p.TranscriptionStatus === "completed" ? (p.TranscriptionText ?? "") : null;
+  const voicemail = await saveTranscription(c.var.db, {
+    callSid: p.CallSid,
+    recordingSid: p.RecordingSid,
+    recordingUrl: p.RecordingUrl,
+    text,
+    status: p.TranscriptionStatus,
+    at: Date.now(),
+  });
+  if (voicemail) await switchboard(c.env).publish([{ type: "voicemail.updated", voicemail }]);
+  log("twilio.transcription", { callSid: p.CallSid, recordingSid: p.RecordingSid, status: p.TranscriptionStatus });
+  return twiml(c, emptyTwiml());
+});

@@ -1,0 +1,58 @@
+import VoiceResponse from "twilio/lib/twiml/VoiceResponse.js";
+import type { TwilioUrls } from "./paths";
+
+/** Rings every agent at once: the first to accept is bridged and Twilio cancels the other legs. */
+export function ringGroupTwiml(callSid: string, agentIds: string[], urls: TwilioUrls, timeoutSeconds: number): string {
+  const r = new VoiceResponse();
+  // answerOnBridge keeps the caller hearing ringback, not silence, until an agent is connected.
+  const dial = r.dial({ timeout: timeoutSeconds, answerOnBridge: true, action: urls.dialAction, method: "POST" });
+  for (const agentId of agentIds) {
+    const client = dial.client({
+      statusCallback: urls.legStatus,
+      statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+      statusCallbackMethod: "POST",
+    });
+    client.identity(agentId);
+    // The browser sees only its own child CallSid; claims are keyed on the parent (twilio-facts.md).
+    client.parameter({ name: "parentCallSid", value: callSid });
+  }
+  return r.toString();
+}
+
+export interface VoicemailOptions {
+  greeting: string;
+  maxSeconds: number;
+}
+
+export function voicemailTwiml(urls: TwilioUrls, o: VoicemailOptions): string {
+  const r = new VoiceResponse();
+  r.say(o.greeting);
+  // Without an action Twilio would request this document again and loop the greeting.
+  r.record({
+    action: urls.voicemailRecorded,
+    method: "POST",
+    maxLength: o.maxSeconds,
+    playBeep: true,
+    timeout: 5,
+    recordingStatusCallback: urls.recordingStatus,
+    recordingStatusCallbackMethod: "POST",
+    recordingStatusCallbackEvent: ["completed"],
+    transcribe: true,
+    transcribeCallback: urls.transcription,
+  });
+  // Reached only when nothing was recorded (Twilio skips the action for an empty recording).
+  r.say("We did not get a message. Goodbye.");
+  r.hangup();
+  return r.toString();
+}
+
+export function goodbyeTwiml(text?: string): string {
+  const r = new VoiceResponse();
+  if (text) r.say(text);
+  r.hangup();
+  return r.toString();
+}
+
+export function emptyTwiml(): string {
+  return new VoiceResponse().toString();
+}
