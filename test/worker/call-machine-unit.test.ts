@@ -1,0 +1,228 @@
+// The call's rules on their own: no runtime, explicit times.
+import { describe, expect, it } from "vitest";
+import { type CallState, type Effect, type Input, nextAlarm, transition, view } from "../../worker/call/machine";
+
+const SID = "CA" + "a".repeat(32);
+const config = { leaseMs: 10_000, ringGiveUpMs: 50_000 };
+const T0 = 1_700_000_000_000;
+
+function run(inputs: Input[], initial: CallState | null = null) {
+  let state = initial;
+  const effects: Effect[] = [];
+  const replies = [];
+  for (const input of inputs) {
+    const step = transition(state, input, config, SID);
+    state = step.state;
+    effects.push(...step.effects);
+    replies.push(step.reply);
+  }
+  return { state: state!, effects, replies };
+}
+
+const start = (ringGroup = ["a", "b", "c"]): Input => ({ type: "start", from: "+15550001111", to: "+15550002222", ringGroup, at: T0 });
+const claim = (agentId: string, at = T0 + 1000): Input => ({ type: "claim", agentId, at });
+const events = (effects: Effect[]) => effects.flatMap((e) => (e.type === "record" ? [`${e.event}${e.agentId ? ":" + e.agentId : ""}`] : []));
+const messages = (effects: Effect[]) => effects.flatMap((e) => (e.type === "publish" ? [e.message.type] : []));
+
+describe("starting a call", () => {
+  it("rings every agent of the ring group and records a ring_start for each", () => {
+    const { state, effects, replies } = run([start()]);
+    expect(state.phase).toBe("ringing");
+    expect(view(state).ringing).toEqual(["a", "b", "c"]);
+    expect(events(effects)).toEqual(["ring_start:a", "ring_start:b", "ring_start:c"]);
+    expect(messages(effects)).toEqual(["call.ringing"]);
+    expect(replies[0]).toEqual({ kind: "started", ringGroup: ["a", "b", "c"], phase: "ringing", fresh: true });
+  });
+
+  it("goes straight to voicemail when nobody can be rung", () => {
+    const { state, effects } = run([start([])]);
+    expect(state.phase).toBe("voicemail");
+    expect(events(effects)).toEqual(["voicemail"]);
+  });
+
+  it("answers a retried webhook with the same ring group and no new effects", () => {
+    const first = run([start()]);
+    const again = transition(first.state, { ...start(["x"]), at: T0 + 5 }, config, SID);
+    expect(again.reply).toEqual({ kind: "started", ringGroup: ["a", "b", "c"], phase: "ringing", fresh: false });
+    expect(again.effects).toEqual([]);
+  });
+});
+
+describe("claims", () => {
+  it("gives the call to the first claimer and 409 to the others, naming the winner", () => {
+    const { state, replies, effects } = run([start(), claim("b"), claim("a"), claim("c"), claim("b")]);
+    expect(replies.slice(1)).toEqual([
+      { kind: "claim", status: 200, claimedBy: "b" },
+      { kind: "claim", status: 409, claimedBy: "b" },
+      { kind: "claim", status: 409, claimedBy: "b" },
+      { kind: "claim", status: 200, claimedBy: "b" },
+    ]);
+    expect(state.phase).toBe("claimed");
+    expect(view(state).claimedBy).toBe("b");
+    expect(events(effects).filter((e) => e.startsWith("answered"))).toEqual(["answered:b"]);
+    expect(effects).toContainEqual({ type: "agentBusy", agentId: "b" });
+  });
+
+  it("refuses an agent who was never rung (nobody can steal a call)", () => {
+    const { replies, state } = run([start(), claim("mallory")]);
+    expect(replies[1]).toEqual({ kind: "claim", status: 403, claimedBy: null });
+    expect(state.phase).toBe("ringing");
+  });
+
+  it("refuses an agent who declined", () => {
+    const { replies } = run([start(), { type: "decline", agentId: "a", at: T0 + 500 }, claim("a")]);
+    expect(replies[2]).toMatchObject({ status: 403 });
+  });
+
+  it("releases a claim whose lease ran out and lets another agent win", () => {
+    const { state, replies, effects } = run([start(), claim("a", T0 + 1000), claim("b", T0 + 1000 + config.leaseMs)]);
+    expect(replies[2]).toEqual({ kind: "claim", status: 200, claimedBy: "b" });
+    expect(events(effects)).toContain("claim_released:a");
+    expect(effects).toContainEqual({ type: "agentFree", agentId: "a", at: T0 + 11_000, callEnded: false });
+    expect(view(state).claimedBy).toBe("b");
+  });
+
+  it("releases an expired lease from the alarm and rings the others again", () => {
+    const { state, effects } = run([start(), claim("a"), { type: "alarm", at: T0 + 1000 + config.leaseMs }]);
+    expect(state.phase).toBe("ringing");
+    expect(view(state).ringing).toEqual(["a", "b", "c"]);
+    expect(messages(effects)).toContain("call.claim_released");
+  });
+
+  it("keeps the claim when the alarm fires early", () => {
+    const { state } = run([start(), claim("a"), { type: "alarm", at: T0 + 2000 }]);
+    expect(state.phase).toBe("claimed");
+  });
+
+  it("wakes up for the lease, then for the ring give-up", () => {
+    const claimed = run([start(), claim("a")]).state;
+    expect(nextAlarm(claimed)).toBe(T0 + 1000 + config.leaseMs);
+    const ringing = run([start()]).state;
+    expect(nextAlarm(ringing)).toBe(T0 + config.ringGiveUpMs);
+  });
+});
+
+describe("Twilio's leg callbacks", () => {
+  const leg = (agentId: string, status: string, sequence: number, legSid = "CL" + agentId): Input =>
+    ({ type: "leg", agentId, legSid, status, sequence, at: T0 + 2000 + sequence }) as Input;
+
+  it("connects the claimer when its leg is answered and cancels the others' rings", () => {
+    const { state, effects } = run([start(), claim("a"), leg("a", "in-progress", 2)]);
+    expect(state.phase).toBe("connected");
+    expect(state.answeredBy).toBe("a");
+    expect(events(effects)).toEqual(expect.arrayContaining(["connected:a", "ring_cancel:b", "ring_cancel:c"]));
+    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "connected" }));
+  });
+
+  it("believes Twilio when another agent's leg is answered than the claimer's", () => {
+    const { state, effects } = run([start(), claim("a"), leg("b", "in-progress", 2)]);
+    expect(state.answeredBy).toBe("b");
+    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "overridden" }));
+    expect(effects).toContainEqual({ type: "agentBusy", agentId: "b" });
+  });
+
+  it("ignores a callback overtaken by a later one of the same leg", () => {
+    const { state } = run([start(), claim("a"), leg("a", "in-progress", 3), leg("a", "ringing", 1)]);
+    expect(state.phase).toBe("connected");
+  });
+
+  it("releases the claim at once when the claimer's leg fails", () => {
+    const { state, effects } = run([start(), claim("a"), leg("a", "failed", 2)]);
+    expect(state.phase).toBe("ringing");
+    expect(view(state).ringing).toEqual(["b", "c"]);
+    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "leg_failed" }));
+  });
+});
+
+describe("the dial's end", () => {
+  const dial = (status: string, at = T0 + 40_000): Input => ({ type: "dialEnded", status, at }) as Input;
+
+  for (const status of ["busy", "no-answer", "failed", "canceled"]) {
+    it(`takes a voicemail on ${status}`, () => {
+      const { state, replies, effects } = run([start(), dial(status)]);
+      expect(replies[1]).toEqual({ kind: "dial", next: "voicemail" });
+      expect(state.phase).toBe("voicemail");
+      expect(events(effects)).toEqual(expect.arrayContaining(["no_answer", "voicemail", "ring_cancel:a"]));
+    });
+  }
+
+  for (const status of ["completed", "answered"]) {
+    it(`ends a bridged call on ${status} and frees the agent`, () => {
+      const { state, replies, effects } = run([
+        start(),
+        claim("a"),
+        { type: "leg", agentId: "a", legSid: "CLa", status: "in-progress", sequence: 1, at: T0 + 2000 },
+        dial(status),
+      ]);
+      expect(replies[3]).toEqual({ kind: "dial", next: "hangup" });
+      expect(state).toMatchObject({ phase: "ended", outcome: "answered", answeredBy: "a" });
+      expect(effects).toContainEqual({ type: "agentFree", agentId: "a", at: T0 + 40_000, callEnded: true });
+    });
+  }
+
+  it("hangs up instead of taking a voicemail when the caller is gone", () => {
+    const { replies, state } = run([start(), { type: "callerStatus", status: "completed", at: T0 + 3000 }, dial("canceled")]);
+    expect(replies[2]).toEqual({ kind: "dial", next: "hangup" });
+    expect(state.outcome).toBe("missed");
+  });
+
+  it("gives the same answer to a repeated dial action", () => {
+    const { replies, effects } = run([start(), dial("no-answer"), dial("no-answer")]);
+    expect(replies[2]).toEqual({ kind: "dial", next: "voicemail" });
+    expect(events(effects).filter((e) => e === "voicemail")).toHaveLength(1);
+  });
+
+  it("after a ring give-up, still takes the voicemail of a late dial action", () => {
+    const { replies, state } = run([start(), { type: "alarm", at: T0 + config.ringGiveUpMs }, dial("no-answer", T0 + 60_000)]);
+    expect(replies[2]).toEqual({ kind: "dial", next: "voicemail" });
+    expect(state.phase).toBe("voicemail");
+  });
+});
+
+describe("the caller hanging up", () => {
+  it("while ringing cancels every ring and logs a missed call", () => {
+    const { state, effects } = run([start(), { type: "decline", agentId: "c", at: T0 + 100 }, { type: "callerStatus", status: "completed", at: T0 + 3000 }]);
+    expect(state).toMatchObject({ phase: "ended", outcome: "missed", callerGone: true });
+    expect(events(effects)).toEqual(expect.arrayContaining(["caller_hangup", "ring_cancel:a", "ring_cancel:b"]));
+    expect(events(effects)).not.toContain("ring_cancel:c");
+  });
+
+  it("while claimed frees the claimer", () => {
+    const { effects } = run([start(), claim("a"), { type: "callerStatus", status: "completed", at: T0 + 3000 }]);
+    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "caller_gone" }));
+  });
+
+  it("after a voicemail keeps the voicemail outcome, in either order", () => {
+    const rec = { type: "voicemailRecorded", recording: { recordingSid: "RE1", recordingUrl: "https://x/RE1", durationSeconds: 7 }, at: T0 + 60_000 } as const;
+    const hang = { type: "callerStatus", status: "completed", at: T0 + 61_000 } as const;
+    expect(run([start([]), rec, hang]).state.outcome).toBe("voicemail");
+    expect(run([start([]), hang, rec]).state.outcome).toBe("voicemail");
+  });
+
+  it("is recorded once even when Twilio repeats it", () => {
+    const hang: Input = { type: "callerStatus", status: "completed", at: T0 + 3000 };
+    const { effects } = run([start(), hang, hang]);
+    expect(events(effects).filter((e) => e === "caller_hangup")).toHaveLength(1);
+  });
+});
+
+describe("declines", () => {
+  it("stop only that agent's ring", () => {
+    const { state, replies } = run([start(), { type: "decline", agentId: "a", at: T0 + 100 }]);
+    expect(replies[1]).toEqual({ kind: "decline", status: 200 });
+    expect(view(state).ringing).toEqual(["b", "c"]);
+    expect(view(state).declined).toEqual(["a"]);
+  });
+
+  it("by the claimer releases the claim for the others", () => {
+    const { state } = run([start(), claim("a"), { type: "decline", agentId: "a", at: T0 + 2000 }]);
+    expect(state.phase).toBe("ringing");
+    expect(view(state).ringing).toEqual(["b", "c"]);
+  });
+});
+
+it("numbers every recorded event in order, without gaps", () => {
+  const { effects } = run([start(), claim("a"), { type: "decline", agentId: "b", at: T0 + 1500 }, { type: "alarm", at: T0 + 20_000 }, claim("c", T0 + 21_000)]);
+  const seqs = effects.flatMap((e) => (e.type === "record" ? [e.seq] : []));
+  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+});

@@ -1,0 +1,185 @@
+// Test helpers: requests signed exactly as Twilio signs them, agents, sessions and consoles.
+import { env, SELF } from "cloudflare:test";
+import { eq, inArray } from "drizzle-orm";
+import { afterEach } from "vitest";
+import { hashPassword } from "../../worker/auth/password";
+import { openDb } from "../../worker/db/client";
+import { agents, ringEvents } from "../../worker/db/schema";
+import { PING, type ServerMessage } from "../../worker/protocol";
+import { sign } from "../../worker/twilio/signature";
+
+export const ORIGIN = "https://calls.example.test"; // PUBLIC_URL in vitest.config.ts
+export const AUTH_TOKEN = "test-auth-token";
+export const PASSWORD = "correct horse battery";
+
+export const db = () => openDb(env.DB);
+
+export function newCallSid(): string {
+  return "CA" + [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+let uniq = 0;
+/** A prefix unique to one test, so agents and calls of different tests never meet. */
+export function unique(prefix = "t"): string {
+  return `${prefix}${Date.now().toString(36)}_${uniq++}`;
+}
+
+/** POSTs form parameters with the X-Twilio-Signature Twilio would send. */
+export function twilio(path: string, params: Record<string, string>, opts: { token?: string; signature?: string | null } = {}) {
+  const url = ORIGIN + path;
+  const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
+  const signature = opts.signature === undefined ? sign(opts.token ?? AUTH_TOKEN, url, params) : opts.signature;
+  if (signature !== null) headers["X-Twilio-Signature"] = signature;
+  return SELF.fetch(url, { method: "POST", headers, body: new URLSearchParams(params).toString() });
+}
+
+export async function incomingCall(callSid = newCallSid(), from = "+15551230001") {
+  const res = await twilio("/twilio/voice", { CallSid: callSid, AccountSid: "AC" + "0".repeat(32), From: from, To: "+15559990000", CallStatus: "ringing", Direction: "inbound" });
+  return { callSid, res, xml: await res.text() };
+}
+
+/** The <Identity> values of a ring-group TwiML, in order. */
+export function identities(xml: string): string[] {
+  return [...xml.matchAll(/<Identity>([^<]+)<\/Identity>/g)].map((m) => m[1]!);
+}
+
+let passwordHash: Promise<string> | null = null;
+
+export interface TestAgent {
+  id: string;
+  email: string;
+  cookie: string;
+}
+
+/** Inserts available agents and signs each in; `lastCallEndedAt` orders them as the longest idle. */
+export async function createAgents(n: number, opts: { available?: boolean; role?: "agent" | "admin"; prefix?: string } = {}): Promise<TestAgent[]> {
+  passwordHash ??= hashPassword(PASSWORD);
+  const hash = await passwordHash;
+  const prefix = opts.prefix ?? unique("ag");
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}_${i}`,
+    name: `Agent ${prefix} ${i}`,
+    email: `${prefix}_${i}@example.test`,
+    passwordHash: hash,
+    role: opts.role ?? "agent",
+    available: opts.available ?? true,
+    createdAt: Date.now() + i,
+  }));
+  for (let i = 0; i < rows.length; i += 10) await db().insert(agents).values(rows.slice(i, i + 10));
+  return Promise.all(rows.map(async (r) => ({ id: r.id, email: r.email, cookie: await signIn(r.email, PASSWORD) })));
+}
+
+export async function signIn(email: string, password: string): Promise<string> {
+  const res = await SELF.fetch(ORIGIN + "/api/session", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email, password }) });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get("Set-Cookie") ?? "";
+  return cookie.split(";")[0]!;
+}
+
+export function api(path: string, cookie: string | null, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  if (cookie) headers.set("Cookie", cookie);
+  if (typeof init.body === "string" && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  return SELF.fetch(ORIGIN + path, { ...init, headers });
+}
+
+export const claim = (sid: string, a: TestAgent) => api(`/api/calls/${sid}/claim`, a.cookie, { method: "POST" });
+export const decline = (sid: string, a: TestAgent) => api(`/api/calls/${sid}/decline`, a.cookie, { method: "POST" });
+
+/** A console's WebSocket with a queue of parsed messages. */
+export class Console {
+  readonly messages: ServerMessage[] = [];
+  private waiters: (() => void)[] = [];
+  private constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      if (e.data === "pong") return;
+      this.messages.push(JSON.parse(e.data as string) as ServerMessage);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static async open(agent: TestAgent): Promise<Console> {
+    const res = await api("/api/console", agent.cookie, { headers: { Upgrade: "websocket", Origin: ORIGIN } });
+    if (!res.webSocket) throw new Error(`console refused: ${res.status} ${await res.text()}`);
+    res.webSocket.accept();
+    const c = new Console(res.webSocket);
+    openConsoles.push(c);
+    await c.next((m) => m.type === "snapshot");
+    return c;
+  }
+
+  /** The first message (received so far or later) that matches; fails after `ms` rather than hang. */
+  async next<T extends ServerMessage["type"]>(
+    match: (m: ServerMessage) => boolean,
+    ms = 5000,
+  ): Promise<ServerMessage & { type: T }> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.messages.find(match);
+      if (found) return found as ServerMessage & { type: T };
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message; got ${this.messages.map((m) => m.type).join(", ")}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  ping(): void {
+    this.ws.send(PING);
+  }
+
+  close(): void {
+    try {
+      this.ws.close(1000, "test done");
+    } catch {
+      // already closed
+    }
+  }
+}
+
+const openConsoles: Console[] = [];
+
+/** Connects a console for each agent, which makes them online and so rung. */
+export function online(list: TestAgent[]): Promise<Console[]> {
+  return Promise.all(list.map((a) => Console.open(a)));
+}
+
+// Storage is shared by the tests of a file: leave nobody available or connected for the next test.
+afterEach(async () => {
+  for (const c of openConsoles.splice(0)) c.close();
+  await db().update(agents).set({ available: false }).where(eq(agents.available, true));
+});
+
+export async function ringEventsOf(callSid: string) {
+  const rows = await db().select().from(ringEvents).where(eq(ringEvents.callSid, callSid)).orderBy(ringEvents.seq);
+  return rows.map((r) => `${r.type}${r.agentId ? ":" + r.agentId : ""}`);
+}
+
+export async function agentRows(ids: string[]) {
+  return db().select().from(agents).where(inArray(agents.id, ids));
+}
+
+export function legStatus(parent: string, agentId: string, status: string, sequence: number, legSid = "CA" + "1".repeat(16) + agentId.padEnd(16, "0").slice(0, 16)) {
+  return twilio("/twilio/leg-status", {
+    CallSid: legSid,
+    ParentCallSid: parent,
+    CallStatus: status,
+    To: `client:${agentId}`,
+    From: "+15551230001",
+    Direction: "outbound-dial",
+    SequenceNumber: String(sequence),
+  });
+}
+
+export function dialAction(parent: string, status: string) {
+  return twilio("/twilio/dial-action", { CallSid: parent, DialCallStatus: status, CallStatus: "in-progress" });
+}
+
+export function callStatus(parent: string, status: string) {
+  return twilio("/twilio/call-status", { CallSid: parent, CallStatus: status });
+}

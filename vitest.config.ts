@@ -1,0 +1,30 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Tests run inside workerd with the real bindings of wrangler.toml: D1 (migrated with the same files
+// production applies), the CallSession and Switchboard Durable Objects, and real WebSockets.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            TWILIO_AUTH_TOKEN: "test-auth-token",
+            PUBLIC_URL: "https://calls.example.test",
+            // Short enough to exercise, long enough that no test races it by accident.
+            CLAIM_LEASE_SECONDS: "10",
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/worker/**/*.test.ts"],
+      // Every decision logs a JSON line; show them only for a failing test.
+      silent: "passed-only",
+      setupFiles: ["./test/worker/setup.ts"],
+    },
+  };
+});
