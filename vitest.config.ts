@@ -23,7 +23,9 @@ export default defineConfig(async () => {
     test: {
       include: ["test/worker/**/*.test.ts"],
       // Every decision logs a JSON line; show them only for a failing test.
-      silent: "passed-only",
+      silent: "passed-only" as const,
+      // Generous: races run many rounds, and two test files share two cores.
+      testTimeout: 60_000,
       setupFiles: ["./test/worker/setup.ts"],
     },
   };

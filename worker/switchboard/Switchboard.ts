@@ -107,10 +107,10 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   webSocketClose(ws: WebSocket, code: number): void {
-    const before = this.onlineAgentIds();
     // 1005/1006 mean the peer vanished without a close frame; answering is harmless either way.
     closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
-    this.announceOffline(before, ws);
+    const a = attachment(ws);
+    if (a) this.announceOffline(new Set([a.agentId]), ws);
   }
 
   webSocketError(ws: WebSocket): void {
