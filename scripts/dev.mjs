@@ -1,0 +1,16 @@
+// `npm run dev`: migrates the local D1 database and serves console and API on one origin.
+// With no TWILIO_ACCOUNT_SID (in .dev.vars or the environment) the built-in carrier simulator stands in.
+import { spawn, spawnSync } from "node:child_process";
+
+const port = process.env.PORT || "8787";
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "true" };
+
+function run(args) {
+  const r = spawnSync("wrangler", args, { stdio: "inherit", env });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+run(["d1", "migrations", "apply", "DB", "--local"]);
+const dev = spawn("wrangler", ["dev", "--port", port, "--ip", "127.0.0.1", "--var", "DEMO_AGENTS:true", "--show-interactive-dev-session=false"], { stdio: "inherit", env });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => dev.kill(sig));
+dev.on("exit", (code) => process.exit(code ?? 0));
