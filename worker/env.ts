@@ -1,10 +1,17 @@
 import type { CallSession } from "./call/CallSession";
 import type { Switchboard } from "./switchboard/Switchboard";
+import type { SimCall } from "../simulator/SimCall";
+import type { SimCarrier } from "../simulator/SimCarrier";
 
 export interface Env {
   DB: D1Database;
   CALLS: DurableObjectNamespace<CallSession>;
   SWITCHBOARD: DurableObjectNamespace<Switchboard>;
+  /** The built-in carrier simulator (simulator/), used only while TWILIO_ACCOUNT_SID is unset. */
+  SIM_CALLS: DurableObjectNamespace<SimCall>;
+  SIM_CARRIER: DurableObjectNamespace<SimCarrier>;
+  /** Simulated seconds per real second for simulated calls (default 1). */
+  SIMULATOR_SPEED?: string;
   /** Twilio mode is on when this is set; without it the built-in carrier simulator stands in. */
   TWILIO_ACCOUNT_SID?: string;
   TWILIO_AUTH_TOKEN?: string;

@@ -4,6 +4,7 @@ import { agentRoutes } from "./api/agents";
 import { callRoutes } from "./api/calls";
 import { consoleRoutes } from "./api/console";
 import { sessionRoutes } from "./api/session";
+import { voicemailRoutes } from "./api/voicemails";
 import { voiceTokenRoutes } from "./api/voiceToken";
 import { readConfig } from "./config";
 import { openDb } from "./db/client";
@@ -11,9 +12,12 @@ import { type AppEnv, errorBody, HttpError } from "./http";
 import { log } from "./log";
 import { ensureSeeded } from "./seed";
 import { twilioRoutes } from "./twilio/routes";
+import { simulatorRoutes } from "../simulator/routes";
 
 export { CallSession } from "./call/CallSession";
 export { Switchboard } from "./switchboard/Switchboard";
+export { SimCall } from "../simulator/SimCall";
+export { SimCarrier } from "../simulator/SimCarrier";
 
 const app = new Hono<AppEnv>();
 
@@ -24,6 +28,7 @@ app.use(async (c, next) => {
 });
 
 app.use("/api/*", bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ error: "body too large (16 KiB at most)" }, 413) }));
+app.use("/sim/*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: "body too large" }, 413) }));
 app.use("/api/*", async (c, next) => {
   await ensureSeeded(c.env, c.var.db);
   await next();
@@ -33,8 +38,10 @@ app.route("/twilio", twilioRoutes);
 app.route("/api", sessionRoutes);
 app.route("/api", consoleRoutes);
 app.route("/api", voiceTokenRoutes);
+app.route("/api", voicemailRoutes);
 app.route("/api/agents", agentRoutes);
 app.route("/api/calls", callRoutes);
+app.route("/sim", simulatorRoutes);
 
 app.get("/healthz", (c) => c.json({ ok: true, mode: c.var.config.twilioMode ? "twilio" : "simulator" }));
 
