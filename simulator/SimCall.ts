@@ -124,6 +124,11 @@ export class SimCall extends DurableObject<Env> {
     return this.s;
   }
 
+  /** The state once everything already under way (a phone action, a callback chain) has finished. */
+  settled(): Promise<SimCallState | null> {
+    return this.serial(async () => this.s);
+  }
+
   /** The caller hangs up. */
   hangup(): Promise<SimCallState | null> {
     return this.serial(async () => {

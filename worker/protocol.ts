@@ -107,7 +107,10 @@ export function isCallMessage(msg: ServerMessage): msg is CallMessage {
 }
 
 /** Body of a 200 or 409 answer to POST /api/calls/{sid}/claim. */
-export type ClaimResponse = { claimed: true } | { claimed: false; claimedBy: string | null };
+export type ClaimResponse =
+  | { claimed: true }
+  /** `busyWith`: the claimer already holds this other call, and takes one call at a time. */
+  | { claimed: false; claimedBy: string | null; busyWith?: string };
 
 /** Body of every 4xx/5xx answer of the API. */
 export interface ApiError {

@@ -135,7 +135,7 @@ describe("Twilio's leg callbacks", () => {
 });
 
 describe("the dial's end", () => {
-  const dial = (status: string, at = T0 + 40_000): Input => ({ type: "dialEnded", status, at }) as Input;
+  const dial = (status: string, at = T0 + 40_000): Input => ({ type: "dialEnded", status, callerGone: false, at }) as Input;
 
   for (const status of ["busy", "no-answer", "failed", "canceled"]) {
     it(`takes a voicemail on ${status}`, () => {
@@ -164,6 +164,13 @@ describe("the dial's end", () => {
     const { replies, state } = run([start(), { type: "callerStatus", status: "completed", at: T0 + 3000 }, dial("canceled")]);
     expect(replies[2]).toEqual({ kind: "dial", next: "hangup" });
     expect(state.outcome).toBe("missed");
+  });
+
+  it("hangs up when the action's own CallStatus says the caller left, before the status callback", () => {
+    const { replies, state, effects } = run([start(), { type: "dialEnded", status: "canceled", callerGone: true, at: T0 + 3000 }]);
+    expect(replies[1]).toEqual({ kind: "dial", next: "hangup" });
+    expect(state).toMatchObject({ phase: "ended", outcome: "missed" });
+    expect(events(effects)).toContain("caller_hangup");
   });
 
   it("gives the same answer to a repeated dial action", () => {

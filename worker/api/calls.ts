@@ -17,6 +17,12 @@ callRoutes.post("/:sid/claim", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
   const agentId = c.var.agent.id;
+  const holding = c.var.agent.currentCallSid;
+  // One call at a time: a Device already on a call drops new invites anyway (twilio-facts.md).
+  if (holding && holding !== sid) {
+    log("api.claim", { callSid: sid, agentId, status: 409, reason: "agent_busy", holding });
+    return c.json({ claimed: false, claimedBy: null, busyWith: holding }, 409);
+  }
   const reply = await stub.claim(sid, agentId);
   if (reply.kind !== "claim") throw new HttpError(500, "unexpected call session reply");
   log("api.claim", { callSid: sid, agentId, status: reply.status, claimedBy: reply.claimedBy });

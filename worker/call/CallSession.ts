@@ -46,8 +46,8 @@ export class CallSession extends DurableObject<Env> {
     return this.decide(callSid, { type: "leg", agentId, legSid, status, sequence, at: Date.now() });
   }
 
-  dialEnded(callSid: string, status: DialStatus) {
-    return this.decide(callSid, { type: "dialEnded", status, at: Date.now() });
+  dialEnded(callSid: string, status: DialStatus, callerGone: boolean) {
+    return this.decide(callSid, { type: "dialEnded", status, callerGone, at: Date.now() });
   }
 
   callerStatus(callSid: string, status: string) {

@@ -82,7 +82,8 @@ export type Input =
   | { type: "claim"; agentId: string; at: number }
   | { type: "decline"; agentId: string; at: number }
   | { type: "leg"; agentId: string; legSid: string; status: LegStatus; sequence: number; at: number }
-  | { type: "dialEnded"; status: DialStatus; at: number }
+  /** `callerGone`: the action request's own CallStatus says the caller's leg has ended. */
+  | { type: "dialEnded"; status: DialStatus; callerGone: boolean; at: number }
   | { type: "callerStatus"; status: string; at: number }
   | { type: "voicemailRecorded"; recording: Recording; at: number }
   | { type: "alarm"; at: number };
@@ -205,6 +206,9 @@ function apply(t: Tx, input: Exclude<Input, { type: "start" }>, config: CallConf
       leg(t, input);
       return { kind: "ok" };
     case "dialEnded":
+      // A caller who hung up while the agents rang ends the dial too ("canceled"); the status callback
+      // may come later, so the action's own CallStatus decides between voicemail and a missed call.
+      if (input.callerGone) callerStatus(t, "completed", input.at);
       return dialEnded(t, input.status, input.at);
     case "callerStatus":
       callerStatus(t, input.status, input.at);

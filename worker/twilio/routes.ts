@@ -37,7 +37,14 @@ twilioRoutes.use(async (c, next) => {
 const callSid = z.string().regex(CALL_SID_PATTERN, "must be a Twilio CallSid (CA + 32 hex digits)");
 // Twilio sends many more parameters than we read: unknown ones are fine here.
 const voiceParams = z.looseObject({ CallSid: callSid, From: z.string().default(""), To: z.string().default("") });
-const dialParams = z.looseObject({ CallSid: callSid, DialCallStatus: z.enum(DIAL_STATUSES), DialCallSid: z.string().optional() });
+const dialParams = z.looseObject({
+  CallSid: callSid,
+  DialCallStatus: z.enum(DIAL_STATUSES),
+  DialCallSid: z.string().optional(),
+  CallStatus: z.string().default("in-progress"),
+});
+/** Statuses of the parent call that mean the caller is gone. */
+const CALLER_GONE = new Set(["completed", "canceled", "busy", "failed", "no-answer"]);
 const legParams = z.looseObject({
   CallSid: z.string().min(1),
   ParentCallSid: callSid,
@@ -97,8 +104,8 @@ twilioRoutes.post("/voice", async (c) => {
 
 twilioRoutes.post("/dial-action", async (c) => {
   const p = params(c, dialParams);
-  const reply = await calls(c, p.CallSid).dialEnded(p.CallSid, p.DialCallStatus);
-  log("twilio.dial_action", { callSid: p.CallSid, dialCallStatus: p.DialCallStatus, reply });
+  const reply = await calls(c, p.CallSid).dialEnded(p.CallSid, p.DialCallStatus, CALLER_GONE.has(p.CallStatus));
+  log("twilio.dial_action", { callSid: p.CallSid, dialCallStatus: p.DialCallStatus, callStatus: p.CallStatus, reply });
   if (reply.kind === "dial" && reply.next === "voicemail") {
     const { config } = c.var;
     return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));

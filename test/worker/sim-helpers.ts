@@ -1,0 +1,85 @@
+// Driving the carrier simulator from tests: place calls and play the agents' simulated phones.
+import { env } from "cloudflare:test";
+import type { CarrierToPhone, IncomingLeg } from "../../simulator/phoneProtocol";
+import type { SimCallState } from "../../simulator/SimCall";
+import { api, ORIGIN, type TestAgent } from "./helpers";
+
+export async function placeCall(opts: { from?: string; speed?: number; message?: number; hangupAfter?: number } = {}): Promise<string> {
+  const res = await api("/sim/calls", null, { method: "POST", body: JSON.stringify({ from: opts.from ?? "+15551230001", ...opts }) });
+  if (res.status !== 201) throw new Error(`placing a call failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { callSid: string }).callSid;
+}
+
+/** The simulated call once what is under way on it has finished. */
+export async function simState(callSid: string): Promise<SimCallState> {
+  const s = await env.SIM_CALLS.getByName(callSid).settled();
+  if (!s) throw new Error("no simulated call " + callSid);
+  return s;
+}
+
+const openPhones: Phone[] = [];
+
+export function closePhones(): void {
+  for (const p of openPhones.splice(0)) p.close();
+}
+
+/** A simulated phone, as the console's simulator adapter will hold it. */
+export class Phone {
+  readonly messages: CarrierToPhone[] = [];
+  private waiters: (() => void)[] = [];
+  private constructor(
+    readonly agent: TestAgent,
+    private ws: WebSocket,
+  ) {
+    ws.addEventListener("message", (e) => {
+      if (e.data === "pong") return;
+      this.messages.push(JSON.parse(e.data as string) as CarrierToPhone);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static async register(agent: TestAgent): Promise<Phone> {
+    const res = await api("/sim/phone", agent.cookie, { headers: { Upgrade: "websocket", Origin: ORIGIN } });
+    if (!res.webSocket) throw new Error(`phone refused: ${res.status} ${await res.text()}`);
+    res.webSocket.accept();
+    const p = new Phone(agent, res.webSocket);
+    openPhones.push(p);
+    await p.next((m) => m.type === "registered");
+    return p;
+  }
+
+  async next(match: (m: CarrierToPhone) => boolean, ms = 10_000): Promise<CarrierToPhone> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.messages.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.agent.id}: no matching phone message; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async incoming(parentCallSid: string): Promise<IncomingLeg> {
+    const m = await this.next((m) => m.type === "incoming" && m.call.parentCallSid === parentCallSid);
+    if (m.type !== "incoming") throw new Error("unreachable");
+    return m.call;
+  }
+
+  send(type: "accept" | "reject" | "disconnect", leg: IncomingLeg): void {
+    this.ws.send(JSON.stringify({ type, callSid: leg.callSid, parentCallSid: leg.parentCallSid }));
+  }
+
+  close(): void {
+    try {
+      this.ws.close(1000, "done");
+    } catch {
+      // closed
+    }
+  }
+}
