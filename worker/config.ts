@@ -2,6 +2,8 @@ import type { Env } from "./env";
 
 /** Used by the simulator and the worker when neither TWILIO_ACCOUNT_SID nor TWILIO_AUTH_TOKEN is set. */
 export const LOCAL_AUTH_TOKEN = "local-simulator-auth-token";
+/** The account the local carrier simulator answers for when no TWILIO_ACCOUNT_SID is set. */
+export const LOCAL_ACCOUNT_SID = "AC" + "0".repeat(32);
 export const DEFAULT_TWILIO_API_BASE = "https://api.twilio.com";
 /** Twilio rings about 5 s longer than <Dial timeout> (twilio-facts.md). */
 const TWILIO_EXTRA_RING_MS = 5_000;

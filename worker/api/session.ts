@@ -50,7 +50,8 @@ sessionRoutes.put("/me/availability", requireSession, async (c) => {
   const { available } = await jsonBody(c, z.strictObject({ available: z.boolean() }));
   const row = await updateAgent(c.var.db, c.var.agent.id, { available });
   if (!row) throw new HttpError(404, "your agent no longer exists");
-  await switchboard(c.env).publish([{ type: "agent.updated", agent: agentView(row) }]);
+  const board = switchboard(c.env);
+  await board.publish([{ type: "agent.updated", agent: agentView(row) }]);
   log("agent.availability", { agentId: row.id, available });
-  return c.json({ agent: agentView(row) });
+  return c.json({ agent: agentView(row, (await board.onlineAgents()).includes(row.id)) });
 });

@@ -1,0 +1,62 @@
+import twilio from "twilio";
+import { type Config, LOCAL_ACCOUNT_SID } from "../config";
+import type { Env } from "../env";
+
+/** What the twilio client hands its httpClient (a subset of RequestClient.RequestOptions). */
+interface HttpRequest {
+  method: string;
+  uri: string;
+  username?: string;
+  password?: string;
+  headers?: Record<string, string>;
+  params?: Record<string, unknown>;
+  data?: Record<string, unknown>;
+  timeout?: number;
+}
+
+const TWILIO_ORIGIN = "https://api.twilio.com";
+
+function form(data: Record<string, unknown>): string {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(data)) {
+    if (v === undefined || v === null) continue;
+    for (const item of Array.isArray(v) ? v : [v]) body.append(k, String(item));
+  }
+  return body.toString();
+}
+
+/**
+ * The twilio client's default transport is axios over node:https, which Workers do not have
+ * (twilio-node#1096): this one speaks fetch, and sends every call to TWILIO_API_BASE, which is
+ * Twilio in production and the carrier simulator locally.
+ */
+export function fetchHttpClient(apiBase: string, doFetch: typeof fetch = fetch) {
+  return {
+    async request(opts: HttpRequest) {
+      const url = new URL(opts.uri.startsWith(TWILIO_ORIGIN) ? apiBase + opts.uri.slice(TWILIO_ORIGIN.length) : opts.uri);
+      for (const [k, v] of Object.entries(opts.params ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+      const headers = new Headers(opts.headers);
+      headers.delete("User-Agent");
+      if (opts.username) headers.set("Authorization", "Basic " + btoa(`${opts.username}:${opts.password ?? ""}`));
+      let body: string | undefined;
+      if (opts.data && opts.method.toUpperCase() !== "GET") {
+        headers.set("Content-Type", "application/x-www-form-urlencoded");
+        body = form(opts.data);
+      }
+      const res = await doFetch(url.toString(), {
+        method: opts.method.toUpperCase(),
+        headers,
+        body,
+        signal: AbortSignal.timeout(opts.timeout ?? 15_000),
+      });
+      return { statusCode: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
+    },
+  };
+}
+
+/** The official REST client, authenticated with the API key when there is one, else the auth token. */
+export function twilioRest(env: Env, config: Config, doFetch: typeof fetch = fetch) {
+  const accountSid = env.TWILIO_ACCOUNT_SID || LOCAL_ACCOUNT_SID;
+  const [user, secret] = env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET ? [env.TWILIO_API_KEY_SID, env.TWILIO_API_KEY_SECRET] : [accountSid, config.authToken ?? ""];
+  return twilio(user, secret, { accountSid, httpClient: fetchHttpClient(config.apiBase, doFetch) as never });
+}
