@@ -6,12 +6,13 @@ import { readFileSync } from "node:fs";
 const port = process.env.PORT || "8787";
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "true" };
 
-function run(args) {
-  const r = spawnSync("wrangler", args, { stdio: "inherit", env });
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", env });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-run(["d1", "migrations", "apply", "DB", "--local"]);
+run("vite", ["build", "-c", "web/vite.config.ts", "--logLevel", "warn"]);
+run("wrangler", ["d1", "migrations", "apply", "DB", "--local"]);
 
 let devVars = "";
 try {

@@ -84,7 +84,8 @@ export type ClaimReleaseReason = (typeof CLAIM_RELEASE_REASONS)[number];
 
 /** Messages from the switchboard to a console. */
 export type ServerMessage =
-  | { type: "snapshot"; agents: AgentView[]; calls: CallView[]; voicemails: VoicemailView[]; at: number }
+  /** Sent first on every connection; `history` holds the most recent ended calls, newest first. */
+  | { type: "snapshot"; agents: AgentView[]; calls: CallView[]; history: CallView[]; voicemails: VoicemailView[]; at: number }
   | { type: "call.ringing"; call: CallView }
   | { type: "call.answered"; call: CallView; agentId: string }
   | { type: "call.declined"; call: CallView; agentId: string }
@@ -100,6 +101,39 @@ export type ServerMessage =
   | { type: "error"; error: string };
 
 export type ServerMessageType = ServerMessage["type"];
+
+export const SERVER_MESSAGE_TYPES = [
+  "snapshot",
+  "call.ringing",
+  "call.answered",
+  "call.declined",
+  "call.claim_released",
+  "call.connected",
+  "call.voicemail",
+  "call.ended",
+  "agent.updated",
+  "agent.presence",
+  "agent.removed",
+  "voicemail.created",
+  "voicemail.updated",
+  "error",
+] as const satisfies readonly ServerMessageType[];
+// Fails to compile when a message type is added to the union but not to the list above.
+const everyTypeListed: Exclude<ServerMessageType, (typeof SERVER_MESSAGE_TYPES)[number]> extends never ? true : never = true;
+void everyTypeListed;
+
+const serverTypes = new Set<string>(SERVER_MESSAGE_TYPES);
+
+/** Parses a switchboard frame at the console's edge; an unknown or malformed one is dropped. */
+export function parseServerMessage(raw: unknown): ServerMessage | null {
+  if (typeof raw !== "string") return null;
+  try {
+    const m: unknown = JSON.parse(raw);
+    return typeof m === "object" && m !== null && serverTypes.has((m as { type?: string }).type ?? "") ? (m as ServerMessage) : null;
+  } catch {
+    return null;
+  }
+}
 export type CallMessage = Extract<ServerMessage, { call: CallView }>;
 
 export function isCallMessage(msg: ServerMessage): msg is CallMessage {

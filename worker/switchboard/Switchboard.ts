@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { agentView, listAgents } from "../db/agents";
 import { openDb } from "../db/client";
+import { recentEndedCalls } from "../db/calls";
 import { recentVoicemails } from "../db/voicemails";
 import { readConfig } from "../config";
 import type { Env } from "../env";
@@ -37,7 +38,7 @@ export class Switchboard extends DurableObject<Env> {
     if (request.headers.get("Upgrade") !== "websocket" || !agentId) {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
-    const { agents, voicemails } = await this.readD1Settled();
+    const { agents, voicemails, history } = await this.readD1Settled();
     // From here to send() nothing awaits, so no message can slip between the snapshot and the feed.
     const wasOnline = this.onlineAgentIds().has(agentId);
     const pair = new WebSocketPair();
@@ -49,6 +50,7 @@ export class Switchboard extends DurableObject<Env> {
       type: "snapshot",
       agents: agents.map((a) => ({ ...a, online: online.has(a.id) })),
       calls: this.liveCalls(),
+      history,
       voicemails,
       at: Date.now(),
     });
@@ -63,7 +65,10 @@ export class Switchboard extends DurableObject<Env> {
     const online = this.onlineAgentIds();
     for (const raw of messages) {
       let msg = raw;
-      if (isCallMessage(msg)) this.remember(msg.call);
+      if (isCallMessage(msg)) {
+        this.remember(msg.call);
+        if (msg.type === "call.ended") this.d1Version++; // history comes from D1
+      }
       if (msg.type === "agent.updated") msg = { ...msg, agent: { ...msg.agent, online: online.has(msg.agent.id) } };
       if (!isCallMessage(msg)) this.d1Version++;
       this.broadcast(msg);
@@ -156,13 +161,13 @@ export class Switchboard extends DurableObject<Env> {
     }
   }
 
-  /** Reads the snapshot's agents and voicemails from D1 until no message about them arrived meanwhile. */
-  private async readD1Settled(): Promise<{ agents: AgentView[]; voicemails: VoicemailView[] }> {
+  /** Reads the snapshot's D1 parts until no message about them arrived meanwhile. */
+  private async readD1Settled(): Promise<{ agents: AgentView[]; voicemails: VoicemailView[]; history: CallView[] }> {
     const db = openDb(this.env.DB);
     for (;;) {
       const version = this.d1Version;
-      const [rows, voicemails] = await Promise.all([listAgents(db), recentVoicemails(db)]);
-      if (version === this.d1Version) return { agents: rows.map((r) => agentView(r)), voicemails };
+      const [rows, voicemails, history] = await Promise.all([listAgents(db), recentVoicemails(db), recentEndedCalls(db)]);
+      if (version === this.d1Version) return { agents: rows.map((r) => agentView(r)), voicemails, history };
     }
   }
 

@@ -1,0 +1,60 @@
+// The console's HTTP calls. A 401 anywhere means the session is gone: the app shows sign-in again.
+import type { ApiError, ClaimResponse, MeResponse } from "../../worker/protocol";
+
+export class SignedOut extends Error {}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let onSignedOut: () => void = () => {};
+export function whenSignedOut(fn: () => void): void {
+  onSignedOut = fn;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = res.status === 204 ? ({} as T) : ((await res.json().catch(() => ({}))) as T);
+  if (res.status === 401 && path !== "/api/session") {
+    onSignedOut();
+    throw new SignedOut("signed out");
+  }
+  return { status: res.status, body: data };
+}
+
+function ok<T>(r: { status: number; body: T | ApiError }): T {
+  if (r.status >= 400) throw new ApiFailure(r.status, (r.body as ApiError).error ?? `request failed (${r.status})`);
+  return r.body as T;
+}
+
+export const api = {
+  me: async () => ok(await call<MeResponse>("GET", "/api/me")),
+  signIn: async (email: string, password: string) => ok(await call<unknown>("POST", "/api/session", { email, password })),
+  signOut: async () => {
+    await call("DELETE", "/api/session");
+  },
+  setAvailable: async (available: boolean) => ok(await call<unknown>("PUT", "/api/me/availability", { available })),
+  /** 200 → won; 409 → lost the race (not an error); anything else throws. */
+  claim: async (callSid: string) => {
+    const r = await call<ClaimResponse & ApiError>("POST", `/api/calls/${callSid}/claim`);
+    if (r.status === 200 || r.status === 409) return r.body as ClaimResponse;
+    throw new ApiFailure(r.status, r.body.error ?? "could not answer");
+  },
+  decline: async (callSid: string) => {
+    const r = await call<ApiError>("POST", `/api/calls/${callSid}/decline`);
+    if (r.status >= 400 && r.status !== 410) throw new ApiFailure(r.status, r.body.error ?? "could not decline");
+  },
+  voiceToken: async () => ok(await call<{ token: string }>("GET", "/api/voice-token")),
+  placeTestCall: async (from: string) => ok(await call<{ callSid: string }>("POST", "/sim/calls", { from })),
+  hangUpTestCall: async (callSid: string) => ok(await call<unknown>("POST", `/sim/calls/${callSid}/hangup`)),
+};

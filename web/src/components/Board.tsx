@@ -1,0 +1,84 @@
+import { createMemo, For, onCleanup, onMount, Show } from "solid-js";
+import type { AgentView } from "../../../worker/protocol";
+import { activeCallOf, ringingFor } from "../board";
+import { unlockAudio } from "../ringtone";
+import { createConsole } from "../store";
+import { AgentCard } from "./AgentCard";
+import { History, Voicemails, Waiting } from "./Panels";
+
+export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onSignedOut: () => void }) {
+  const c = createConsole(props.me, props.phone, props.onSignedOut);
+  const agents = createMemo(() =>
+    Object.values(c.board.agents).sort((a, b) => (a.id === props.me.id ? -1 : b.id === props.me.id ? 1 : a.name.localeCompare(b.name))),
+  );
+  // Keyboard: Alt+Shift+A answers the oldest ring, Alt+Shift+D declines it.
+  const onKey = (e: KeyboardEvent) => {
+    if (!e.altKey || !e.shiftKey) return;
+    const ring = ringingFor(c.board, props.me.id)[0];
+    if (!ring || activeCallOf(c.board, props.me.id)) return;
+    if (e.code === "KeyA") void c.answer(ring.callSid);
+    if (e.code === "KeyD") void c.decline(ring.callSid);
+  };
+  onMount(() => {
+    void c.start();
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("pointerdown", unlockAudio, { once: true });
+  });
+  onCleanup(() => {
+    c.stop();
+    document.removeEventListener("keydown", onKey);
+  });
+  return (
+    <div class="console">
+      <header>
+        <h1>ringall</h1>
+        <span class={`link link-${c.link()}`} data-testid="connection-status" role="status">
+          {c.link() === "online" ? "Connected" : c.link() === "connecting" ? "Connecting…" : "Offline: reconnecting…"}
+        </span>
+        <span class="me">Signed in as {props.me.name}</span>
+        <Show when={props.phone === "simulator"}>
+          <button onClick={() => void c.placeTestCall()} data-testid="place-test-call">
+            Place a test call
+          </button>
+        </Show>
+        <button class="quiet" onClick={() => void c.signOut()}>
+          Sign out
+        </button>
+      </header>
+      <Show when={props.phone === "simulator"}>
+        <p class="banner" role="note" data-testid="simulator-banner">
+          Carrier simulator: no Twilio account is configured, so calls are simulated on this machine.
+        </p>
+      </Show>
+      <Show when={c.link() === "offline"}>
+        <p class="banner offline" role="alert">
+          The console is offline. What you see may be out of date until it reconnects.
+        </p>
+      </Show>
+      <div class="notices" role="status" aria-live="polite">
+        <For each={c.notices()}>
+          {(n) => (
+            <p class={`notice ${n.tone}`} data-testid="notice">
+              {n.text}
+              <button class="quiet" aria-label="Dismiss" onClick={() => c.dismiss(n.id)}>
+                ×
+              </button>
+            </p>
+          )}
+        </For>
+      </div>
+      <main class="layout">
+        <section aria-label="Agents" class="agents">
+          <Show when={c.board.synced} fallback={<p class="loading">Loading the board…</p>}>
+            <For each={agents()}>{(a) => <AgentCard agent={a} console={c} />}</For>
+          </Show>
+        </section>
+        <aside>
+          <Waiting console={c} />
+          <Voicemails console={c} />
+          <History console={c} />
+        </aside>
+      </main>
+    </div>
+  );
+}

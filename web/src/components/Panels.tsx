@@ -1,0 +1,82 @@
+import { For, Show } from "solid-js";
+import type { CallView } from "../../../worker/protocol";
+import { waitingCalls } from "../board";
+import type { ConsoleStore } from "../store";
+
+const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+export function Waiting(props: { console: ConsoleStore }) {
+  const c = props.console;
+  return (
+    <section class="panel" aria-labelledby="waiting-title">
+      <h2 id="waiting-title">Calls waiting</h2>
+      <Show when={waitingCalls(c.board).length > 0} fallback={<p class="empty">No call is waiting.</p>}>
+        <ul>
+          <For each={waitingCalls(c.board)}>
+            {(call) => (
+              <li data-testid="waiting-call">
+                <strong>{call.from}</strong> {call.phase === "voicemail" ? "leaving a voicemail" : `ringing ${call.ringing.length} agent(s)`}
+                <Show when={c.phoneKind === "simulator"}>
+                  {" "}
+                  <button class="quiet" onClick={() => void c.callerHangsUp(call.callSid)}>
+                    Caller hangs up
+                  </button>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}
+
+export function Voicemails(props: { console: ConsoleStore }) {
+  const c = props.console;
+  return (
+    <section class="panel" aria-labelledby="voicemail-title">
+      <h2 id="voicemail-title">Voicemail</h2>
+      <Show when={c.board.voicemails.length > 0} fallback={<p class="empty">No voicemail.</p>}>
+        <ul>
+          <For each={c.board.voicemails}>
+            {(v) => (
+              <li data-testid="voicemail-item">
+                <p>
+                  <strong>{v.from}</strong> at {time(v.createdAt)}, {v.durationSeconds} s
+                </p>
+                <audio controls preload="metadata" src={v.recordingUrl} aria-label={`Voicemail from ${v.from}`} />
+                <p class="transcript">{v.transcription ?? "Transcription pending…"}</p>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}
+
+function outcome(c: ConsoleStore, call: CallView): string {
+  if (call.outcome === "answered") return `Answered by ${call.answeredBy ? (c.board.agents[call.answeredBy]?.name ?? call.answeredBy) : "an agent"}`;
+  if (call.outcome === "voicemail") return "Voicemail";
+  return "Missed";
+}
+
+export function History(props: { console: ConsoleStore }) {
+  const c = props.console;
+  return (
+    <section class="panel" aria-labelledby="history-title">
+      <h2 id="history-title">Recent calls</h2>
+      <Show when={c.board.history.length > 0} fallback={<p class="empty">No call yet.</p>}>
+        <ul>
+          <For each={c.board.history}>
+            {(call) => (
+              <li data-testid="history-item" data-outcome={call.outcome ?? ""}>
+                {time(call.startedAt)} <strong>{call.from}</strong>: {outcome(c, call)}
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+    </section>
+  );
+}

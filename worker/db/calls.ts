@@ -1,0 +1,26 @@
+import { desc, eq } from "drizzle-orm";
+import type { CallView } from "../protocol";
+import type { Db } from "./client";
+import { calls } from "./schema";
+
+const HISTORY = 20;
+
+/** The latest ended calls for the consoles' history; ring details live in ring_events. */
+export async function recentEndedCalls(db: Db): Promise<CallView[]> {
+  const rows = await db.select().from(calls).where(eq(calls.status, "ended")).orderBy(desc(calls.endedAt)).limit(HISTORY);
+  return rows.map((r) => ({
+    callSid: r.callSid,
+    from: r.from,
+    to: r.to,
+    phase: r.status,
+    ringing: [],
+    declined: [],
+    claimedBy: null,
+    answeredBy: r.answeredBy,
+    outcome: r.outcome,
+    startedAt: r.startedAt,
+    answeredAt: r.answeredAt,
+    endedAt: r.endedAt,
+    seq: r.seq,
+  }));
+}
