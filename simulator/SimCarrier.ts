@@ -35,13 +35,7 @@ export class SimCarrier extends DurableObject<Env> {
   notify(identity: string, msg: CarrierToPhone): boolean {
     const sockets = this.ctx.getWebSockets(identity);
     const frame = JSON.stringify(msg);
-    for (const ws of sockets) {
-      try {
-        ws.send(frame);
-      } catch {
-        // closing; nothing to tell
-      }
-    }
+    for (const ws of sockets) reply(ws, frame);
     return sockets.length > 0;
   }
 
@@ -54,17 +48,16 @@ export class SimCarrier extends DurableObject<Env> {
   }
 
   async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    if (raw === "ping") return ws.send("pong");
+    if (raw === "ping") return reply(ws, "pong");
     const { identity } = ws.deserializeAttachment() as { identity: string };
     const msg = parsePhoneMessage(raw);
     if (!msg) {
-      ws.send(JSON.stringify({ type: "error", callSid: null, message: "unknown phone message" } satisfies CarrierToPhone));
-      return;
+      return reply(ws, JSON.stringify({ type: "error", callSid: null, message: "unknown phone message" } satisfies CarrierToPhone));
     }
     const error = await this.env.SIM_CALLS.getByName(msg.parentCallSid).phone(identity, msg);
     if (error) {
       log("sim.phone_refused", { callSid: msg.parentCallSid, agentId: identity, action: msg.type, error }, "warn");
-      ws.send(JSON.stringify({ type: "error", callSid: msg.callSid, message: error } satisfies CarrierToPhone));
+      reply(ws, JSON.stringify({ type: "error", callSid: msg.callSid, message: error } satisfies CarrierToPhone));
     }
   }
 
@@ -85,5 +78,14 @@ export class SimCarrier extends DurableObject<Env> {
   /** The simulated calls, newest first. */
   calls(): SimCallSummary[] {
     return [...this.ctx.storage.kv.list<SimCallSummary>({ prefix: CALL_INDEX_PREFIX, reverse: true })].map(([, v]) => v);
+  }
+}
+
+/** A phone may hang up (close its socket) while its last action is still being applied. */
+function reply(ws: WebSocket, frame: string): void {
+  try {
+    ws.send(frame);
+  } catch {
+    // closed meanwhile: nothing to tell
   }
 }

@@ -50,8 +50,8 @@ async function signIn(who: Who, cable?: (c: Cable) => void): Promise<Page> {
 }
 
 /** Signs the three demo agents in, each available, each in their own browser context. */
-async function team(): Promise<Record<Who, Page>> {
-  const pages = await Promise.all(AGENTS.map(signIn));
+async function team(cabled?: { who: Who; cable: (c: Cable) => void }): Promise<Record<Who, Page>> {
+  const pages = await Promise.all(AGENTS.map((who) => signIn(who, cabled?.who === who ? cabled.cable : undefined)));
   const byName = Object.fromEntries(AGENTS.map((w, i) => [w, pages[i]!])) as Record<Who, Page>;
   for (const [who, page] of Object.entries(byName)) {
     const toggle = page.getByTestId(`agent-card-${who}`).getByTestId("availability-toggle");
@@ -203,8 +203,7 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
 
   it("a console that lost its connection shows the truth after reconnecting, with no ghost ring", async () => {
     let cable: Cable | undefined;
-    const [alice, bob, carol] = await Promise.all([signIn("alice"), signIn("bob"), signIn("carol", (c) => (cable = c))]);
-    for (const page of [alice, bob, carol]) for (const w of AGENTS) await card(page, w).and(page.locator(":not([data-state=offline])")).waitFor();
+    const { alice, bob, carol } = await team({ who: "carol", cable: (c) => (cable = c) });
     await placeCall();
     await card(carol, "carol").getByTestId("answer").waitFor();
     cable!.cut();
