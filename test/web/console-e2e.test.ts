@@ -124,6 +124,8 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
     await expect(p.bob.locator(".notice.problem").count()).resolves.toBe(0);
     await shoot("answered", p);
     await endCall(p.alice);
+    // The call ends cleanly on both sides and Alice is available again on every console.
+    for (const who of AGENTS) await expect.poll(() => card(p[who], "alice").getAttribute("data-state")).toBe("available");
     await p.bob.getByTestId("history-item").filter({ hasText: "Answered by Alice Adams" }).first().waitFor();
     expect(callSid).toMatch(/^CA/);
   });
@@ -199,6 +201,36 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
     await shoot("unavailable-not-rung", p);
     await card(p.alice, "alice").getByTestId("answer").click();
     await endCall(p.alice);
+  });
+
+  it("answers and declines from the keyboard alone, and mutes", async () => {
+    const p = await team();
+    await card(p.carol, "carol").getByTestId("availability-toggle").uncheck();
+    await expect.poll(() => card(p.bob, "carol").getAttribute("data-state")).toBe("unavailable");
+    await placeCall();
+    await card(p.alice, "alice").getByTestId("answer").waitFor();
+    await card(p.bob, "bob").getByTestId("answer").waitFor();
+    await p.alice.keyboard.press("Alt+Shift+D");
+    await expect.poll(() => card(p.alice, "alice").getByTestId("answer").count()).toBe(0);
+    // Tab reaches the Answer button; Enter presses it.
+    const answer = card(p.bob, "bob").getByTestId("answer");
+    for (let i = 0; i < 20 && !(await answer.evaluate((el) => el === document.activeElement)); i++) await p.bob.keyboard.press("Tab");
+    await p.bob.keyboard.press("Enter");
+    await card(p.bob, "bob").getByTestId("hangup").waitFor();
+    await card(p.bob, "bob").getByTestId("mute").click();
+    await expect(card(p.bob, "bob").getByTestId("mute").getAttribute("aria-pressed")).resolves.toBe("true");
+    await endCall(p.bob);
+  });
+
+  it("signs out, and an expired session brings the sign-in page back rather than a broken board", async () => {
+    const alice = await signIn("alice");
+    await alice.getByRole("button", { name: "Sign out" }).click();
+    await alice.getByRole("button", { name: "Sign in" }).waitFor();
+    const bob = await signIn("bob");
+    await bob.context().clearCookies(); // as if the session expired
+    await card(bob, "bob").getByTestId("availability-toggle").click();
+    await bob.getByRole("button", { name: "Sign in" }).waitFor();
+    await expect(bob.locator(".notice.problem").count()).resolves.toBe(0);
   });
 
   it("a console that lost its connection shows the truth after reconnecting, with no ghost ring", async () => {

@@ -7,6 +7,7 @@ import { openDb } from "../../worker/db/client";
 import { agents, ringEvents } from "../../worker/db/schema";
 import { PING, type ServerMessage } from "../../worker/protocol";
 import { sign } from "../../worker/twilio/signature";
+import { Inbox } from "./inbox";
 
 export const ORIGIN = "https://calls.example.test"; // PUBLIC_URL in vitest.config.ts
 export const AUTH_TOKEN = "test-auth-token";
@@ -86,16 +87,15 @@ export function api(path: string, cookie: string | null, init: RequestInit = {})
 export const claim = (sid: string, a: TestAgent) => api(`/api/calls/${sid}/claim`, a.cookie, { method: "POST" });
 export const decline = (sid: string, a: TestAgent) => api(`/api/calls/${sid}/decline`, a.cookie, { method: "POST" });
 
-/** A console's WebSocket with a queue of parsed messages. */
+/** A console's WebSocket with the messages it received. */
 export class Console {
-  readonly messages: ServerMessage[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly inbox: Inbox<ServerMessage>;
   private constructor(readonly ws: WebSocket) {
-    ws.addEventListener("message", (e) => {
-      if (e.data === "pong") return;
-      this.messages.push(JSON.parse(e.data as string) as ServerMessage);
-      for (const w of this.waiters.splice(0)) w();
-    });
+    this.inbox = new Inbox<ServerMessage>(ws);
+  }
+
+  get messages(): ServerMessage[] {
+    return this.inbox.messages;
   }
 
   static async open(agent: TestAgent): Promise<Console> {
@@ -108,25 +108,8 @@ export class Console {
     return c;
   }
 
-  /** The first message (received so far or later) that matches; fails after `ms` rather than hang. */
-  async next<T extends ServerMessage["type"]>(
-    match: (m: ServerMessage) => boolean,
-    ms = 5000,
-  ): Promise<ServerMessage & { type: T }> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.messages.find(match);
-      if (found) return found as ServerMessage & { type: T };
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching message; got ${this.messages.map((m) => m.type).join(", ")}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  async next<T extends ServerMessage["type"]>(match: (m: ServerMessage) => boolean, ms = 5000): Promise<ServerMessage & { type: T }> {
+    return (await this.inbox.next(match, ms, "console")) as ServerMessage & { type: T };
   }
 
   ping(): void {

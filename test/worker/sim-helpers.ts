@@ -3,6 +3,7 @@ import { env } from "cloudflare:test";
 import type { CarrierToPhone, IncomingLeg } from "../../simulator/phoneProtocol";
 import type { SimCallState } from "../../simulator/SimCall";
 import { api, ORIGIN, type TestAgent } from "./helpers";
+import { Inbox } from "./inbox";
 
 export async function placeCall(opts: { from?: string; speed?: number; message?: number; hangupAfter?: number } = {}): Promise<string> {
   const res = await api("/sim/calls", null, { method: "POST", body: JSON.stringify({ from: opts.from ?? "+15551230001", ...opts }) });
@@ -25,17 +26,16 @@ export function closePhones(): void {
 
 /** A simulated phone, as the console's simulator adapter will hold it. */
 export class Phone {
-  readonly messages: CarrierToPhone[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly inbox: Inbox<CarrierToPhone>;
   private constructor(
     readonly agent: TestAgent,
     private ws: WebSocket,
   ) {
-    ws.addEventListener("message", (e) => {
-      if (e.data === "pong") return;
-      this.messages.push(JSON.parse(e.data as string) as CarrierToPhone);
-      for (const w of this.waiters.splice(0)) w();
-    });
+    this.inbox = new Inbox<CarrierToPhone>(ws);
+  }
+
+  get messages(): CarrierToPhone[] {
+    return this.inbox.messages;
   }
 
   static async register(agent: TestAgent): Promise<Phone> {
@@ -48,21 +48,8 @@ export class Phone {
     return p;
   }
 
-  async next(match: (m: CarrierToPhone) => boolean, ms = 10_000): Promise<CarrierToPhone> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.messages.find(match);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.agent.id}: no matching phone message; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  next(match: (m: CarrierToPhone) => boolean, ms = 10_000): Promise<CarrierToPhone> {
+    return this.inbox.next(match, ms, `${this.agent.id}'s phone`);
   }
 
   async incoming(parentCallSid: string): Promise<IncomingLeg> {
