@@ -10,6 +10,7 @@ import { applyEntries, type OutboxEntry } from "./record";
 
 const STATE_KEY = "state";
 const OUTBOX_PREFIX = "outbox:";
+const OUTBOX_COUNTER_KEY = "outboxCounter";
 /** Retry delay when D1 or the switchboard could not be reached; doubles up to a minute. */
 const RETRY_BASE_MS = 500;
 
@@ -78,8 +79,11 @@ export class CallSession extends DurableObject<Env> {
       this.ctx.storage.kv.put(STATE_KEY, step.state);
     }
     if (step.effects.length > 0 && this.state) {
+      // Its own counter, not the call's seq: a step may publish without recording an event.
+      const n = (this.ctx.storage.kv.get<number>(OUTBOX_COUNTER_KEY) ?? 0) + 1;
+      this.ctx.storage.kv.put(OUTBOX_COUNTER_KEY, n);
       const entry: OutboxEntry = { call: view(this.state), effects: step.effects };
-      this.ctx.storage.kv.put(OUTBOX_PREFIX + String(this.state.seq).padStart(10, "0"), entry);
+      this.ctx.storage.kv.put(OUTBOX_PREFIX + String(n).padStart(12, "0"), entry);
     }
     log("call.decision", {
       callSid,
