@@ -8,6 +8,7 @@ import { agents, ringEvents } from "../../worker/db/schema";
 import { PING, type ServerMessage } from "../../worker/protocol";
 import { sign } from "../../worker/twilio/signature";
 import { Inbox } from "./inbox";
+import { newSid } from "../../simulator/sids";
 
 export const ORIGIN = "https://calls.example.test"; // PUBLIC_URL in vitest.config.ts
 export const AUTH_TOKEN = "test-auth-token";
@@ -16,7 +17,7 @@ export const PASSWORD = "correct horse battery";
 export const db = () => openDb(env.DB);
 
 export function newCallSid(): string {
-  return "CA" + [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return newSid("CA");
 }
 
 let uniq = 0;

@@ -1,7 +1,7 @@
 // The console's state: the board (a pure reducer fed by the switchboard), this agent's phone, and
 // the actions an agent takes. Components read from here and call these actions; nothing else talks
 // to the server.
-import { batch, createSignal } from "solid-js";
+import { createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import type { AgentView, ServerMessage } from "../../worker/protocol";
 import { api, ApiFailure, SignedOut } from "./api";
@@ -159,7 +159,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   const signOut = () =>
     guarded(async () => {
       await api.signOut();
-      batch(() => onSignedOut());
+      onSignedOut();
     });
 
   return {

@@ -8,6 +8,7 @@ import { log } from "../log";
 import { AGENT_ID_PATTERN } from "../protocol";
 import { switchboard } from "../switchboard/stub";
 import { requireAdmin, requireSession } from "./middleware";
+import { randomHex } from "../hex";
 
 export const agentRoutes = new Hono<AppEnv>();
 agentRoutes.use(requireSession, requireAdmin);
@@ -25,7 +26,7 @@ const agentPatch = z
   .refine((p) => Object.keys(p).length > 0, "give at least one field to change");
 
 function newAgentId(): string {
-  return "ag_" + [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return "ag_" + randomHex(8);
 }
 
 async function online(env: AppEnv["Bindings"]): Promise<Set<string>> {

@@ -1,16 +1,16 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { sessions } from "../db/schema";
+import { randomHex, toHex } from "../hex";
 
 export const SESSION_COOKIE = "ringall_session";
 
 async function sha256(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
 }
 
 export async function createSession(db: Db, agentId: string, ttlMs: number, now: number): Promise<{ token: string; expiresAt: number }> {
-  const token = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const token = randomHex(32);
   const expiresAt = now + ttlMs;
   // Expired sessions are swept as new ones are made, so the table does not grow without end.
   await db.batch([
