@@ -28,11 +28,31 @@ export interface AgentView {
   lastCallEndedAt: number | null;
 }
 
-export const CALL_PHASES = ["ringing", "claimed", "connected", "voicemail", "ended"] as const;
+export const CALL_PHASES = ["ringing", "claimed", "connected", "parked", "voicemail", "ended"] as const;
 export type CallPhase = (typeof CALL_PHASES)[number];
 
-export const CALL_OUTCOMES = ["answered", "missed", "voicemail"] as const;
+/** `abandoned`: the caller hung up after an agent had answered, while nobody was connected (parked, transfer). */
+export const CALL_OUTCOMES = ["answered", "missed", "voicemail", "abandoned"] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/**
+ * Why the call's current <Dial> rings who it rings: the inbound ring-all, a retrieve from the parking
+ * lot (the retriever's console answers by itself), a transfer to one agent, or a parked call coming
+ * back after the park timeout.
+ */
+export const RING_PURPOSES = ["inbound", "retrieve", "transfer", "recall"] as const;
+export type RingPurpose = (typeof RING_PURPOSES)[number];
+
+/** The call's place in the parking lot. Held from the park (or transfer) until an agent is connected. */
+export interface LotView {
+  slot: number;
+  /** Who parked it (or who started the transfer that would bring it back here). */
+  parkedBy: string;
+  /** Set while the call waits in the lot (phase "parked"); null while it rings somebody. */
+  parkedAt: number | null;
+  /** When the park timeout rings it back; null unless phase is "parked". */
+  returnsAt: number | null;
+}
 
 /** What every console knows of a live call. Keyed by the parent CallSid. */
 export interface CallView {
@@ -45,8 +65,14 @@ export interface CallView {
   declined: string[];
   /** Holder of the claim while phase is "claimed". */
   claimedBy: string | null;
-  /** Agent connected to the caller (phase "connected", and kept once ended). */
+  /** Agent connected to the caller (phase "connected"); the last one connected in other phases. */
   answeredBy: string | null;
+  /** What the current ring is for (see RING_PURPOSES). */
+  purpose: RingPurpose;
+  /** The call's parking slot, from park until it is connected again or ends. */
+  lot: LotView | null;
+  /** While a transfer rings: from the transferring agent to the target. */
+  transfer: { from: string; to: string } | null;
   outcome: CallOutcome | null;
   startedAt: number;
   answeredAt: number | null;
@@ -76,6 +102,14 @@ export const RING_EVENT_TYPES = [
   "caller_hangup",
   "voicemail",
   "call_ended",
+  "parked",
+  "retrieve_started",
+  "transfer_started",
+  /** A retrieve or transfer nobody took: the call went back to its parking slot. */
+  "returned_to_lot",
+  "park_timeout",
+  /** Twilio refused a redirect (park, retrieve, transfer, recall): the step was undone. */
+  "redirect_failed",
 ] as const;
 export type RingEventType = (typeof RING_EVENT_TYPES)[number];
 
@@ -92,6 +126,15 @@ export type ServerMessage =
   | { type: "call.claim_released"; call: CallView; agentId: string; reason: ClaimReleaseReason }
   | { type: "call.connected"; call: CallView; agentId: string }
   | { type: "call.voicemail"; call: CallView }
+  /** `agentId` parked it; also sent when a retrieve or transfer fails and the call returns to its slot. */
+  | { type: "call.parked"; call: CallView; agentId: string | null }
+  /** `agentId` won the retrieve: their phone rings and their console answers by itself. */
+  | { type: "call.retrieved"; call: CallView; agentId: string }
+  | { type: "call.transferring"; call: CallView; from: string; to: string }
+  /** The transfer target declined or did not answer: the call is parked again (call.lot). */
+  | { type: "call.transfer_failed"; call: CallView; from: string; to: string; reason: TransferFailure }
+  /** The park timeout: `call.ringing` lists who rings (the parker, or everyone available). */
+  | { type: "call.recalled"; call: CallView }
   | { type: "call.ended"; call: CallView }
   | { type: "agent.updated"; agent: AgentView }
   | { type: "agent.presence"; agentId: string; online: boolean }
@@ -99,6 +142,9 @@ export type ServerMessage =
   | { type: "voicemail.created"; voicemail: VoicemailView }
   | { type: "voicemail.updated"; voicemail: VoicemailView }
   | { type: "error"; error: string };
+
+export const TRANSFER_FAILURES = ["declined", "no_answer", "failed"] as const;
+export type TransferFailure = (typeof TRANSFER_FAILURES)[number];
 
 export type ServerMessageType = ServerMessage["type"];
 
@@ -110,6 +156,11 @@ export const SERVER_MESSAGE_TYPES = [
   "call.claim_released",
   "call.connected",
   "call.voicemail",
+  "call.parked",
+  "call.retrieved",
+  "call.transferring",
+  "call.transfer_failed",
+  "call.recalled",
   "call.ended",
   "agent.updated",
   "agent.presence",
@@ -145,6 +196,29 @@ export type ClaimResponse =
   | { claimed: true }
   /** `busyWith`: the claimer already holds this other call, and takes one call at a time. */
   | { claimed: false; claimedBy: string | null; busyWith?: string };
+
+/** Body of a 200 answer to POST /api/calls/{sid}/park. */
+export interface ParkResponse {
+  parked: true;
+  slot: number;
+  returnsAt: number;
+}
+
+/** Body of a 200 or 409 answer to POST /api/calls/{sid}/retrieve. */
+export type RetrieveResponse =
+  | { retrieved: true }
+  /** `busyWith`: the retriever already holds this other call. */
+  | { retrieved: false; retrievedBy: string | null; busyWith?: string };
+
+/** Body of POST /api/calls/{sid}/transfer. */
+export interface TransferRequest {
+  to: string;
+}
+
+export interface TransferResponse {
+  transferring: true;
+  to: string;
+}
 
 /** Body of every 4xx/5xx answer of the API. */
 export interface ApiError {
