@@ -1,7 +1,23 @@
 // The console's board as a pure reducer over server messages.
 import { describe, expect, it } from "vitest";
-import type { AgentView, CallView, ServerMessage } from "../../worker/protocol";
-import { agentState, apply, emptyBoard, ringingFor, waitingCalls, type BoardState } from "../../web/src/board";
+import type { AgentView, CallView, LotView, ServerMessage } from "../../worker/protocol";
+import {
+  activeCallOf,
+  agentState,
+  apply,
+  dropAction,
+  emptyBoard,
+  firstRetrievable,
+  lotStatus,
+  outcomeText,
+  parkedCalls,
+  parseCallDrag,
+  ringingFor,
+  ringLabel,
+  transferTargets,
+  waitingCalls,
+  type BoardState,
+} from "../../web/src/board";
 
 const agent = (id: string, over: Partial<AgentView> = {}): AgentView => ({
   id,
@@ -24,6 +40,9 @@ const call = (over: Partial<CallView> = {}): CallView => ({
   declined: [],
   claimedBy: null,
   answeredBy: null,
+  purpose: "inbound",
+  lot: null,
+  transfer: null,
   outcome: null,
   startedAt: 1,
   answeredAt: null,
@@ -110,5 +129,144 @@ describe("the board reducer", () => {
       ["RE2", null],
       ["RE1", "hello"],
     ]);
+  });
+});
+
+// A call Alice ("a") answered, in each step of parking, retrieval and transfer.
+const connectedToA = (over: Partial<CallView> = {}) => call({ phase: "connected", ringing: [], claimedBy: null, answeredBy: "a", answeredAt: 5, seq: 5, ...over });
+const lot = (slot: number, over: Partial<LotView> = {}): LotView => ({ slot, parkedBy: "a", parkedAt: 100, returnsAt: 280_100, ...over });
+const parkedByA = (over: Partial<CallView> = {}) => connectedToA({ phase: "parked", lot: lot(1), seq: 6, ...over });
+const three = () => snapshot({ agents: [agent("a"), agent("b"), agent("c")] });
+
+describe("parking, retrieval and transfers on the board", () => {
+  it("a parked call is in the lot, nobody's active call, not waiting, and its parker is free", () => {
+    const s = run(three(), { type: "call.connected", agentId: "a", call: connectedToA() }, { type: "call.parked", agentId: "a", call: parkedByA() });
+    expect(parkedCalls(s).map((c) => c.lot!.slot)).toEqual([1]);
+    expect(waitingCalls(s)).toEqual([]);
+    expect(activeCallOf(s, "a")).toBeUndefined();
+    expect(agentState(s, s.agents.a!)).toBe("available");
+    expect(ringingFor(s, "a")).toEqual([]);
+    expect(lotStatus(s, s.calls.CA1!)).toBe("Waiting");
+    expect(firstRetrievable(s)?.callSid).toBe("CA1");
+  });
+
+  it("lists the lot by slot, whatever order the calls came in", () => {
+    const s = run(
+      three(),
+      { type: "call.parked", agentId: "a", call: parkedByA({ callSid: "CA3", lot: lot(3), startedAt: 1 }) },
+      { type: "call.parked", agentId: "b", call: parkedByA({ callSid: "CA1", lot: lot(1, { parkedBy: "b" }), startedAt: 3 }) },
+      { type: "call.parked", agentId: "a", call: parkedByA({ callSid: "CA2", lot: lot(2), startedAt: 2 }) },
+    );
+    expect(parkedCalls(s).map((c) => c.callSid)).toEqual(["CA1", "CA2", "CA3"]);
+  });
+
+  it("a retrieve won by B is B's active call, still shown in the lot as going to B, until B is connected", () => {
+    const retrieving = parkedByA({ phase: "claimed", claimedBy: "b", purpose: "retrieve", lot: lot(1, { parkedAt: null, returnsAt: null }), seq: 7 });
+    let s = run(three(), { type: "call.parked", agentId: "a", call: parkedByA() }, { type: "call.retrieved", agentId: "b", call: retrieving });
+    expect(activeCallOf(s, "b")?.callSid).toBe("CA1");
+    expect(agentState(s, s.agents.b!)).toBe("on-call");
+    expect(ringingFor(s, "b")).toEqual([]);
+    expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Going to B"]);
+    expect(firstRetrievable(s)).toBeUndefined();
+    s = apply(s, { type: "call.connected", agentId: "b", call: { ...retrieving, phase: "connected", claimedBy: null, answeredBy: "b", lot: null, seq: 8 } });
+    expect(parkedCalls(s)).toEqual([]);
+    expect(activeCallOf(s, "b")?.phase).toBe("connected");
+    expect(agentState(s, s.agents.a!)).toBe("available");
+  });
+
+  it("a transfer rings only its target, frees the transferring agent, and is labelled with who it is from", () => {
+    const transferring = connectedToA({
+      phase: "ringing",
+      purpose: "transfer",
+      ringing: ["c"],
+      transfer: { from: "a", to: "c" },
+      lot: lot(1, { parkedAt: null, returnsAt: null }),
+      seq: 6,
+    });
+    const s = run(three(), { type: "call.connected", agentId: "a", call: connectedToA() }, { type: "call.transferring", from: "a", to: "c", call: transferring });
+    expect(ringingFor(s, "c").map((c) => ringLabel(s, c))).toEqual(["Transfer from A"]);
+    expect(ringingFor(s, "b")).toEqual([]);
+    expect(agentState(s, s.agents.a!)).toBe("available");
+    expect(agentState(s, s.agents.c!)).toBe("ringing");
+    expect(waitingCalls(s)).toEqual([]);
+    expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Transferring to C"]);
+  });
+
+  it("a transfer that failed brings the call back to its slot", () => {
+    const transferring = connectedToA({ phase: "ringing", purpose: "transfer", ringing: ["c"], transfer: { from: "a", to: "c" }, lot: lot(2, { parkedAt: null, returnsAt: null }), seq: 6 });
+    const s = run(
+      three(),
+      { type: "call.transferring", from: "a", to: "c", call: transferring },
+      { type: "call.transfer_failed", from: "a", to: "c", reason: "declined", call: { ...transferring, phase: "parked", ringing: [], declined: ["c"], transfer: null, lot: lot(2), seq: 7 } },
+    );
+    expect(ringingFor(s, "c")).toEqual([]);
+    expect(parkedCalls(s).map((c) => [c.lot!.slot, lotStatus(s, c)])).toEqual([[2, "Waiting"]]);
+  });
+
+  it("a recall rings whoever the server lists, labelled as a parked call returning", () => {
+    const recalled = parkedByA({ phase: "ringing", purpose: "recall", ringing: ["a"], lot: lot(1, { parkedAt: null, returnsAt: null }), seq: 7 });
+    let s = run(three(), { type: "call.parked", agentId: "a", call: parkedByA() }, { type: "call.recalled", call: recalled });
+    expect(ringingFor(s, "a").map((c) => ringLabel(s, c))).toEqual(["Parked call returning (parked by A)"]);
+    expect(agentState(s, s.agents.a!)).toBe("ringing");
+    expect(ringingFor(s, "b")).toEqual([]);
+    expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Ringing A again"]);
+    s = apply(s, { type: "call.recalled", call: { ...recalled, ringing: ["a", "b", "c"], seq: 8 } });
+    expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Ringing everyone again"]);
+    expect(ringLabel(s, call())).toBe("Incoming call");
+  });
+
+  it("a parked caller who hangs up leaves the lot, and the history says it was abandoned", () => {
+    const s = run(
+      three(),
+      { type: "call.parked", agentId: "a", call: parkedByA() },
+      { type: "call.ended", call: parkedByA({ phase: "ended", outcome: "abandoned", endedAt: 9, seq: 8 }) },
+    );
+    expect(parkedCalls(s)).toEqual([]);
+    expect(s.history.map((h) => outcomeText(s, h))).toEqual(["Abandoned while parked"]);
+    expect(outcomeText(s, call({ outcome: "answered", answeredBy: "b" }))).toBe("Answered by B");
+  });
+
+  it("ignores a parked view overtaken by the retrieve", () => {
+    const retrieving = parkedByA({ phase: "claimed", claimedBy: "b", purpose: "retrieve", seq: 7 });
+    const s = run(three(), { type: "call.retrieved", agentId: "b", call: retrieving }, { type: "call.parked", agentId: "a", call: parkedByA() });
+    expect(s.calls.CA1!.phase).toBe("claimed");
+  });
+
+  it("offers a transfer only to agents online, available and holding no call", () => {
+    const s = run(
+      snapshot({ agents: [agent("a"), agent("b"), agent("c", { online: false }), agent("d", { available: false }), agent("e", { currentCallSid: "CA9" }), agent("f")] }),
+      { type: "call.connected", agentId: "a", call: connectedToA() },
+      { type: "call.answered", agentId: "f", call: call({ callSid: "CA2", phase: "claimed", claimedBy: "f", seq: 3 }) },
+    );
+    expect(transferTargets(s, "a").map((a) => a.id)).toEqual(["b"]);
+  });
+
+  it("decides what a drop does: park in the lot, transfer to a free agent, retrieve onto my own card", () => {
+    const s = run(
+      snapshot({ agents: [agent("a"), agent("b"), agent("c", { available: false })] }),
+      { type: "call.connected", agentId: "a", call: connectedToA() },
+      { type: "call.parked", agentId: "b", call: parkedByA({ callSid: "CA2", lot: lot(1, { parkedBy: "b" }) }) },
+    );
+    const mine = { callSid: "CA1", kind: "active" } as const;
+    expect(dropAction(s, "a", mine, { kind: "lot" })).toEqual({ action: "park", callSid: "CA1" });
+    expect(dropAction(s, "a", mine, { kind: "agent", agentId: "b" })).toEqual({ action: "transfer", callSid: "CA1", to: "b" });
+    expect(dropAction(s, "a", mine, { kind: "agent", agentId: "c" })).toBeNull();
+    expect(dropAction(s, "a", mine, { kind: "agent", agentId: "a" })).toBeNull();
+    // Someone else's call is not mine to hand over.
+    expect(dropAction(s, "b", mine, { kind: "lot" })).toBeNull();
+    const parked = { callSid: "CA2", kind: "parked" } as const;
+    expect(dropAction(s, "b", parked, { kind: "agent", agentId: "b" })).toEqual({ action: "retrieve", callSid: "CA2" });
+    expect(dropAction(s, "b", parked, { kind: "agent", agentId: "c" })).toBeNull();
+    expect(dropAction(s, "b", parked, { kind: "lot" })).toBeNull();
+    // One call at a time: Alice, on a call, cannot retrieve.
+    expect(dropAction(s, "a", parked, { kind: "agent", agentId: "a" })).toBeNull();
+    expect(dropAction(s, "a", { callSid: "CA404", kind: "active" }, { kind: "lot" })).toBeNull();
+  });
+
+  it("reads only well-formed drag data", () => {
+    expect(parseCallDrag('{"callSid":"CA1","kind":"parked"}')).toEqual({ callSid: "CA1", kind: "parked" });
+    expect(parseCallDrag('{"callSid":"CA1","kind":"other"}')).toBeNull();
+    expect(parseCallDrag("not json")).toBeNull();
+    expect(parseCallDrag("")).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ export interface BoardState {
   /** False until the first snapshot: nothing is shown as true before the server said so. */
   synced: boolean;
   agents: Record<string, AgentView>;
-  /** Live calls: ringing, claimed, connected, in voicemail. */
+  /** Live calls: ringing, claimed, connected, parked, in voicemail. */
   calls: Record<string, CallView>;
   /** Ended calls, newest first. */
   history: CallView[];
@@ -63,14 +63,18 @@ function applyCall(state: BoardState, call: CallView): BoardState {
 
 export type AgentState = "offline" | "unavailable" | "available" | "ringing" | "on-call";
 
-/** Calls ringing this agent right now, oldest first. */
+/** Calls ringing this agent right now, oldest first. A transfer rings only its target, a recall whoever the server listed. */
 export function ringingFor(state: BoardState, agentId: string): CallView[] {
   return Object.values(state.calls)
     .filter((c) => c.phase === "ringing" && c.ringing.includes(agentId))
     .sort((a, b) => a.startedAt - b.startedAt);
 }
 
-/** The call this agent has claimed or is connected to. */
+/**
+ * The call this agent has claimed or is connected to. A retrieve is claimed by the retriever from the
+ * moment it is won, so it is their active call while their phone answers by itself. A parked call, or
+ * one being transferred, is nobody's: `answeredBy` there only names the last agent connected.
+ */
 export function activeCallOf(state: BoardState, agentId: string): CallView | undefined {
   return Object.values(state.calls).find(
     (c) => (c.phase === "claimed" && c.claimedBy === agentId) || (c.phase === "connected" && c.answeredBy === agentId),
@@ -84,9 +88,112 @@ export function agentState(state: BoardState, agent: AgentView): AgentState {
   return agent.available ? "available" : "unavailable";
 }
 
-/** Calls nobody has taken yet: the "waiting" panel. */
+/** Calls in the lot: held a slot from the park until an agent is connected again. */
+const inLot = (c: CallView) => c.lot !== null && (c.phase === "parked" || c.phase === "ringing" || c.phase === "claimed");
+
+/**
+ * Calls nobody has taken yet: the "waiting" panel. A call that holds a parking slot is shown in the
+ * lot instead, even while it rings somebody (a transfer, a recall), so it is never listed twice.
+ */
 export function waitingCalls(state: BoardState): CallView[] {
   return Object.values(state.calls)
-    .filter((c) => c.phase === "ringing" || c.phase === "voicemail")
+    .filter((c) => (c.phase === "ringing" && !inLot(c)) || c.phase === "voicemail")
     .sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** The parking lot, by slot: waiting calls and those on their way to someone (retrieve, transfer, recall). */
+export function parkedCalls(state: BoardState): CallView[] {
+  return Object.values(state.calls)
+    .filter(inLot)
+    .sort((a, b) => a.lot!.slot - b.lot!.slot);
+}
+
+/** The lowest slot that can be retrieved now (waiting in the lot, not on its way to anyone). */
+export function firstRetrievable(state: BoardState): CallView | undefined {
+  return parkedCalls(state).find((c) => c.phase === "parked");
+}
+
+/** Agents a call can be handed to: online, available and holding no call (the server checks again). */
+export function canTakeTransfer(state: BoardState, agentId: string): boolean {
+  const a = state.agents[agentId];
+  return !!a && a.online && a.available && a.currentCallSid === null && !activeCallOf(state, agentId);
+}
+
+export function transferTargets(state: BoardState, from: string): AgentView[] {
+  return Object.values(state.agents)
+    .filter((a) => a.id !== from && canTakeTransfer(state, a.id))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const nameOf = (state: BoardState, id: string | null | undefined) => (id ? (state.agents[id]?.name ?? id) : "another agent");
+
+/** What a ring is, in words, on the card it rings. */
+export function ringLabel(state: BoardState, call: CallView): string {
+  if (call.purpose === "transfer") return `Transfer from ${nameOf(state, call.transfer?.from)}`;
+  if (call.purpose === "recall") return `Parked call returning (parked by ${nameOf(state, call.lot?.parkedBy)})`;
+  return "Incoming call";
+}
+
+/** Where a call in the lot stands, in words. */
+export function lotStatus(state: BoardState, call: CallView): string {
+  if (call.phase === "parked") return "Waiting";
+  if (call.phase === "claimed") return `Going to ${nameOf(state, call.claimedBy)}`;
+  if (call.purpose === "transfer") return `Transferring to ${nameOf(state, call.transfer?.to ?? call.ringing[0])}`;
+  if (call.purpose === "recall") return call.ringing.length === 1 ? `Ringing ${nameOf(state, call.ringing[0])} again` : "Ringing everyone again";
+  return `Ringing ${call.ringing.map((id) => nameOf(state, id)).join(", ")}`;
+}
+
+/** Why a call left the board, in words, for the history. */
+export function outcomeText(state: BoardState, call: CallView): string {
+  if (call.outcome === "answered") return `Answered by ${call.answeredBy ? nameOf(state, call.answeredBy) : "an agent"}`;
+  if (call.outcome === "voicemail") return "Voicemail";
+  if (call.outcome === "abandoned") return call.transfer ? "Abandoned during a transfer" : "Abandoned while parked";
+  return "Missed";
+}
+
+// Drag and drop: what is dragged, where it may land, and what a drop there does.
+
+/** The drag data type: one JSON `CallDrag`. Only this console's own elements set it. */
+export const CALL_DRAG_TYPE = "application/x-ringall-call";
+
+export interface CallDrag {
+  callSid: string;
+  /** "active": my connected call, from my card; "parked": a row of the lot. */
+  kind: "active" | "parked";
+}
+
+export type DropTarget = { kind: "lot" } | { kind: "agent"; agentId: string };
+
+export type DropAction =
+  | { action: "park"; callSid: string }
+  | { action: "transfer"; callSid: string; to: string }
+  | { action: "retrieve"; callSid: string };
+
+export function parseCallDrag(raw: string | undefined | null): CallDrag | null {
+  if (!raw) return null;
+  try {
+    const d = JSON.parse(raw) as Partial<CallDrag>;
+    return typeof d.callSid === "string" && (d.kind === "active" || d.kind === "parked") ? { callSid: d.callSid, kind: d.kind } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What dropping `drag` on `target` means for agent `me`, or null where it may not land. My connected
+ * call goes to the lot (park) or to an agent free to take it (transfer); a call waiting in the lot goes
+ * to my own card (retrieve) when I hold no call.
+ */
+export function dropAction(state: BoardState, me: string, drag: CallDrag, target: DropTarget): DropAction | null {
+  const call = state.calls[drag.callSid];
+  if (!call) return null;
+  if (drag.kind === "active") {
+    if (call.phase !== "connected" || call.answeredBy !== me) return null;
+    if (target.kind === "lot") return { action: "park", callSid: call.callSid };
+    if (target.agentId !== me && canTakeTransfer(state, target.agentId)) return { action: "transfer", callSid: call.callSid, to: target.agentId };
+    return null;
+  }
+  if (call.phase !== "parked" || !call.lot) return null;
+  if (target.kind === "agent" && target.agentId === me && !activeCallOf(state, me)) return { action: "retrieve", callSid: call.callSid };
+  return null;
 }
