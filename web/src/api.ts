@@ -1,5 +1,5 @@
 // The console's HTTP calls. A 401 anywhere means the session is gone: the app shows sign-in again.
-import type { ApiError, ClaimResponse, MeResponse } from "../../worker/protocol";
+import type { ApiError, ClaimResponse, MeResponse, ParkResponse, RetrieveResponse, TransferRequest, TransferResponse } from "../../worker/protocol";
 
 export class SignedOut extends Error {}
 
@@ -54,6 +54,16 @@ export const api = {
     const r = await call<ApiError>("POST", `/api/calls/${callSid}/decline`);
     if (r.status >= 400 && r.status !== 410) throw new ApiFailure(r.status, r.body.error ?? "could not decline");
   },
+  /** 200 → parked; 409 (lot full) and every other failure throw with the server's words. */
+  park: async (callSid: string) => ok(await call<ParkResponse | ApiError>("POST", `/api/calls/${callSid}/park`)),
+  /** 200 → won; 409 → someone else retrieved it first (not an error); anything else throws. */
+  retrieve: async (callSid: string) => {
+    const r = await call<RetrieveResponse & ApiError>("POST", `/api/calls/${callSid}/retrieve`);
+    if (r.status === 200 || (r.status === 409 && r.body.retrieved === false)) return r.body as RetrieveResponse;
+    throw new ApiFailure(r.status, r.body.error ?? "could not retrieve the call");
+  },
+  transfer: async (callSid: string, to: string) =>
+    ok(await call<TransferResponse | ApiError>("POST", `/api/calls/${callSid}/transfer`, { to } satisfies TransferRequest)),
   voiceToken: async () => ok(await call<{ token: string }>("GET", "/api/voice-token")),
   placeTestCall: async (from: string) => ok(await call<{ callSid: string }>("POST", "/sim/calls", { from })),
   hangUpTestCall: async (callSid: string) => ok(await call<unknown>("POST", `/sim/calls/${callSid}/hangup`)),

@@ -3,9 +3,9 @@
 // to the server.
 import { createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import type { AgentView, ServerMessage } from "../../worker/protocol";
+import { isCallMessage, type AgentView, type ServerMessage } from "../../worker/protocol";
 import { api, ApiFailure, SignedOut } from "./api";
-import { activeCallOf, apply, type BoardState, emptyBoard, ringingFor } from "./board";
+import { activeCallOf, apply, type BoardState, type CallDrag, type DropAction, emptyBoard, firstRetrievable, ringingFor } from "./board";
 import { connectConsole, type Link, type LinkStatus } from "./connection";
 import { notifyRing } from "./notify";
 import type { Phone } from "./phone/phone";
@@ -20,12 +20,31 @@ export interface Notice {
 
 const NOTICE_MS = 8000;
 
+/** A request in flight for one call: its buttons show it and refuse a second press. */
+export type Pending = "answering" | "declining" | "parking" | "transferring" | "retrieving";
+
+/**
+ * This console is retrieving a call from the lot. Set before the request goes out, because the
+ * carrier may ring this phone with the retrieved leg before the HTTP answer or the board's
+ * call.retrieved arrives; the phone answers that leg by itself. "won" once the server said so.
+ */
+export interface Retrieving {
+  callSid: string;
+  stage: "requesting" | "won";
+}
+
 export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", onSignedOut: () => void) {
   const [board, setBoard] = createStore<BoardState>(structuredClone(emptyBoard));
   let current: BoardState = emptyBoard;
   const [link, setLink] = createSignal<LinkStatus>("connecting");
   const [notices, setNotices] = createSignal<Notice[]>([]);
-  const [pending, setPending] = createSignal<Record<string, "answering" | "declining">>({});
+  const [pending, setPending] = createSignal<Record<string, Pending>>({});
+  const [retrieving, setRetrieving] = createSignal<Retrieving | null>(null);
+  const [dragging, setDragging] = createSignal<CallDrag | null>(null);
+  /** Parent CallSids with a leg ringing on this phone, not yet answered here. */
+  const ringingLegs = new Set<string>();
+  /** Retrieved calls this phone is answering by itself right now. */
+  const autoAccepting = new Set<string>();
   const [muted, setMuted] = createSignal(false);
   const [phoneReady, setPhoneReady] = createSignal(false);
   let phone: Phone | null = null;
@@ -51,9 +70,60 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     if (msg.type === "call.claim_released" && msg.agentId !== me.id && msg.call.ringing.includes(me.id)) {
       notice(`${name(msg.agentId)} could not connect: the call is ringing again`);
     }
-    if (msg.type === "call.ringing" && msg.call.ringing.includes(me.id)) notifyRing(msg.call.callSid, msg.call.from);
+    if ((msg.type === "call.ringing" || msg.type === "call.transferring" || msg.type === "call.recalled") && msg.call.ringing.includes(me.id)) {
+      notifyRing(msg.call.callSid, msg.call.from);
+    }
+    if (msg.type === "call.transfer_failed" && msg.from === me.id) {
+      const slot = current.calls[msg.call.callSid]?.lot?.slot ?? msg.call.lot?.slot;
+      notice(`${name(msg.to)} did not take the transfer: ${slot ? `the caller is in parking slot ${slot}` : "the caller is back in the parking lot"}`);
+    }
     if (msg.type === "voicemail.created") notice(`New voicemail from ${msg.voicemail.from}`);
+    if (isCallMessage(msg)) {
+      forgetLostRetrieve(msg.call.callSid);
+      answerRetrievedLeg(msg.call.callSid);
+    }
     setRinging(ringingFor(current, me.id).length > 0 && !activeCallOf(current, me.id));
+  }
+
+  /** The board says this agent won a retrieve of this call and is not connected yet. */
+  const retrievedByMe = (callSid: string) => {
+    const call = current.calls[callSid];
+    return !!call && call.phase === "claimed" && call.purpose === "retrieve" && call.claimedBy === me.id;
+  };
+
+  /**
+   * A won retrieve whose call went elsewhere (back to the lot because the leg never came, ended):
+   * forget it, or a later ring of the same call (a recall) would be answered without a claim.
+   */
+  function forgetLostRetrieve(callSid: string): void {
+    const r = retrieving();
+    if (r?.callSid !== callSid || r.stage !== "won" || autoAccepting.has(callSid)) return;
+    if (!retrievedByMe(callSid)) setRetrieving(null);
+  }
+
+  /**
+   * The retrieve was the claim: when the retrieved leg rings this phone, answer it. Either signal
+   * may come first, the leg or the board (or the HTTP answer), so both call this.
+   */
+  function answerRetrievedLeg(callSid: string): void {
+    if (!ringingLegs.has(callSid) || autoAccepting.has(callSid) || !phone) return;
+    const ours = retrieving()?.callSid === callSid;
+    if (!ours && !retrievedByMe(callSid)) return;
+    autoAccepting.add(callSid);
+    void guarded(async () => {
+      try {
+        await phone!.accept(callSid);
+        setMuted(false);
+      } catch (e) {
+        // Only the console that asked gives the call back: another tab of the same agent, which
+        // answers from the board alone, may simply have lost to this one.
+        if (ours) await api.decline(callSid).catch(() => undefined);
+        notice(`Could not connect the retrieved call: ${(e as Error).message}`, "problem");
+      } finally {
+        autoAccepting.delete(callSid);
+        if (retrieving()?.callSid === callSid) setRetrieving(null);
+      }
+    });
   }
 
   let linkHandle: Link | null = null;
@@ -71,6 +141,11 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     phone.onEvent((e) => {
       if (e.type === "ready") setPhoneReady(true);
       if (e.type === "error") notice(e.message, "problem");
+      if (e.type === "incoming") {
+        ringingLegs.add(e.parentCallSid);
+        answerRetrievedLeg(e.parentCallSid);
+      }
+      if (e.type === "connected" || e.type === "cancel" || e.type === "disconnect") ringingLegs.delete(e.parentCallSid);
     });
     try {
       await phone.start();
@@ -85,7 +160,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     setRinging(false);
   }
 
-  function setBusy(callSid: string, what: "answering" | "declining" | null): void {
+  function setBusy(callSid: string, what: Pending | null): void {
     setPending((p) => {
       const { [callSid]: _, ...rest } = p;
       return what ? { ...rest, [callSid]: what } : rest;
@@ -132,6 +207,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
       setBusy(callSid, "declining");
       try {
         phone?.reject(callSid);
+        ringingLegs.delete(callSid);
         await api.decline(callSid);
       } finally {
         setBusy(callSid, null);
@@ -139,6 +215,68 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     });
 
   const hangup = (callSid: string) => phone?.hangup(callSid);
+
+  /** Puts my connected call in the lot; the carrier takes the caller off my phone. */
+  const park = (callSid: string) =>
+    guarded(async () => {
+      if (pending()[callSid]) return;
+      setBusy(callSid, "parking");
+      try {
+        const r = await api.park(callSid);
+        notice(`Parked in slot ${r.slot}`);
+      } finally {
+        setBusy(callSid, null);
+      }
+    });
+
+  /** Hands my connected call to a colleague: their phone rings; if they do not take it, it goes to the lot. */
+  const transfer = (callSid: string, to: string) =>
+    guarded(async () => {
+      if (pending()[callSid]) return;
+      setBusy(callSid, "transferring");
+      try {
+        await api.transfer(callSid, to);
+        notice(`Transferring to ${name(to)}…`);
+      } finally {
+        setBusy(callSid, null);
+      }
+    });
+
+  /** Takes a call from the lot. Exactly one agent wins; the winner's phone then answers by itself. */
+  const retrieve = (callSid: string) =>
+    guarded(async () => {
+      if (retrieving() || pending()[callSid] || activeCallOf(current, me.id)) return;
+      setRetrieving({ callSid, stage: "requesting" });
+      setBusy(callSid, "retrieving");
+      let won = false;
+      try {
+        const r = await api.retrieve(callSid);
+        if (!r.retrieved) {
+          // Losing the race is normal: a calm notice, not an error.
+          notice(r.busyWith ? "You are already on a call" : `Retrieved by ${name(r.retrievedBy)}`);
+          return;
+        }
+        won = true;
+        // The leg may already be answered (it can ring before this answer arrives). The board may
+        // still show the call parked: only a later message of this call can say the retrieve was lost.
+        if (retrieving()?.callSid === callSid && !autoAccepting.has(callSid)) setRetrieving({ callSid, stage: "won" });
+      } finally {
+        if (!won && retrieving()?.callSid === callSid) setRetrieving(null);
+        setBusy(callSid, null);
+      }
+    });
+
+  const retrieveFirst = () => {
+    const call = firstRetrievable(current);
+    if (call) void retrieve(call.callSid);
+  };
+
+  /** A drop the board allowed (see dropAction). */
+  const perform = (action: DropAction) => {
+    if (action.action === "park") return void park(action.callSid);
+    if (action.action === "transfer") return void transfer(action.callSid, action.to);
+    return void retrieve(action.callSid);
+  };
 
   const toggleMute = (callSid: string) => {
     const next = !muted();
@@ -176,6 +314,14 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     answer,
     decline,
     hangup,
+    park,
+    transfer,
+    retrieve,
+    retrieveFirst,
+    perform,
+    retrieving,
+    dragging,
+    setDragging,
     toggleMute,
     setAvailable,
     placeTestCall,

@@ -1,7 +1,9 @@
-import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
-import type { AgentView } from "../../../worker/protocol";
-import { activeCallOf, agentState, ringingFor } from "../board";
+import { createMemo, createSignal, For, Show } from "solid-js";
+import type { AgentView, CallView } from "../../../worker/protocol";
+import { activeCallOf, agentState, ringingFor, ringLabel, transferTargets } from "../board";
 import type { ConsoleStore } from "../store";
+import { Timer } from "./clock";
+import { startDrag, useDropTarget } from "./drag";
 
 const LABELS = { offline: "Offline", unavailable: "Unavailable", available: "Available", ringing: "Ringing", "on-call": "On a call" };
 
@@ -11,12 +13,20 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
   const state = createMemo(() => agentState(c.board, props.agent));
   const rings = createMemo(() => ringingFor(c.board, props.agent.id));
   const active = createMemo(() => activeCallOf(c.board, props.agent.id));
+  // While my retrieve request is out, the board does not know yet: the card says so already.
+  const retrievingHere = () => mine() && !active() && c.retrieving() !== null;
+  const drop = useDropTarget(c, () => ({ kind: "agent", agentId: props.agent.id }));
   return (
     <article
       class={`card state-${state()} ${mine() ? "mine" : ""}`}
+      classList={{ "drop-ok": drop.accepts(), "drop-over": drop.over() }}
       data-testid={`agent-card-${props.agent.id}`}
       data-state={state()}
       aria-label={`${props.agent.name}: ${LABELS[state()]}`}
+      onDragEnter={drop.handlers.onDragEnter}
+      onDragOver={drop.handlers.onDragOver}
+      onDragLeave={drop.handlers.onDragLeave}
+      onDrop={drop.handlers.onDrop}
     >
       <header>
         <h2>{props.agent.name}</h2>
@@ -35,33 +45,31 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
           Available for calls
         </label>
       </Show>
-      <Show when={active()}>
-        {(call) => (
-          <div class="call connected">
-            <p>
-              {call().phase === "connected" ? "Talking to" : "Connecting to"} <strong data-testid="caller">{call().from}</strong>
-            </p>
-            <Show when={call().answeredAt}>{(at) => <Timer since={at()} />}</Show>
-            <Show when={mine()}>
-              <div class="actions">
-                <button class="danger" data-testid="hangup" onClick={() => c.hangup(call().callSid)}>
-                  Hang up
-                </button>
-                <button data-testid="mute" aria-pressed={c.muted()} onClick={() => c.toggleMute(call().callSid)}>
-                  {c.muted() ? "Unmute" : "Mute"}
-                </button>
-              </div>
-            </Show>
-          </div>
-        )}
+      <Show when={retrievingHere()}>
+        <div class="call connected" data-testid="retrieving">
+          <p>Retrieving…</p>
+        </div>
       </Show>
+      <Show when={active()}>{(call) => <ActiveCall call={call()} mine={mine()} console={c} />}</Show>
       <Show when={!active()}>
         <For each={rings()}>
           {(call) => (
-            <div class="call ringing" data-testid="ring">
-              <p>
-                <span class="pulse" aria-hidden="true" /> Incoming call from <strong data-testid="caller">{call.from}</strong>
-              </p>
+            <div class={`call ringing purpose-${call.purpose}`} data-testid="ring" data-purpose={call.purpose}>
+              <Show
+                when={call.purpose !== "inbound"}
+                fallback={
+                  <p>
+                    <span class="pulse" aria-hidden="true" /> <span data-testid="ring-label">Incoming call</span> from <strong data-testid="caller">{call.from}</strong>
+                  </p>
+                }
+              >
+                <p>
+                  <span class="pulse" aria-hidden="true" /> <strong data-testid="ring-label">{ringLabel(c.board, call)}</strong>
+                </p>
+                <p>
+                  Caller <strong data-testid="caller">{call.from}</strong>
+                </p>
+              </Show>
               <Show when={mine()}>
                 <div class="actions">
                   <button
@@ -92,17 +100,66 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
   );
 }
 
-export function Timer(props: { since: number }) {
-  const [now, setNow] = createSignal(Date.now());
-  const t = setInterval(() => setNow(Date.now()), 1000);
-  onCleanup(() => clearInterval(t));
-  const text = () => {
-    const s = Math.max(0, Math.floor((now() - props.since) / 1000));
-    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+/** The call on a card. On my own card, when connected, it can be dragged to the lot or to a colleague. */
+function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStore }) {
+  const c = props.console;
+  const movable = () => props.mine && props.call.phase === "connected";
+  const busy = () => c.pending()[props.call.callSid];
+  const targets = createMemo(() => transferTargets(c.board, c.me.id));
+  const [target, setTarget] = createSignal("");
+  // A colleague who stops being free drops out of the list, and out of the selection.
+  const chosen = () => (targets().some((a) => a.id === target()) ? target() : "");
+  const heading = () => {
+    if (props.call.phase === "connected") return "Talking to";
+    return props.call.purpose === "retrieve" ? "Retrieving…" : "Connecting to";
   };
   return (
-    <span class="timer" data-testid="call-timer" role="timer" aria-label={`Call time ${text()}`}>
-      {text()}
-    </span>
+    <div
+      class="call connected"
+      classList={{ movable: movable(), dragging: c.dragging()?.callSid === props.call.callSid }}
+      data-testid="active-call"
+      data-call-sid={props.call.callSid}
+      draggable={movable()}
+      title={movable() ? "Drag to the parking lot to park, or onto a free colleague to transfer" : undefined}
+      onDragStart={(e) => {
+        if (!movable() || !e.dataTransfer) return e.preventDefault();
+        startDrag(c, e.dataTransfer, { callSid: props.call.callSid, kind: "active" });
+      }}
+      onDragEnd={() => c.setDragging(null)}
+    >
+      <p>
+        {heading()} <strong data-testid="caller">{props.call.from}</strong>
+      </p>
+      <Show when={props.call.answeredAt}>{(at) => <Timer since={at()} />}</Show>
+      <Show when={props.mine}>
+        <div class="actions">
+          <button class="danger" data-testid="hangup" onClick={() => c.hangup(props.call.callSid)}>
+            Hang up
+          </button>
+          <button data-testid="mute" aria-pressed={c.muted()} onClick={() => c.toggleMute(props.call.callSid)}>
+            {c.muted() ? "Unmute" : "Mute"}
+          </button>
+          <Show when={props.call.phase === "connected"}>
+            <button data-testid="park" aria-keyshortcuts="Alt+Shift+P" disabled={!!busy()} onClick={() => void c.park(props.call.callSid)}>
+              {busy() === "parking" ? "Parking…" : "Park"}
+            </button>
+          </Show>
+        </div>
+        <Show when={props.call.phase === "connected"}>
+          <div class="actions transfer">
+            <label>
+              <span class="sr-only">Transfer to</span>
+              <select data-testid="transfer-select" value={chosen()} disabled={!!busy()} onChange={(e) => setTarget(e.currentTarget.value)}>
+                <option value="">{targets().length > 0 ? "Transfer to…" : "Nobody free to take it"}</option>
+                <For each={targets()}>{(a) => <option value={a.id}>{a.name}</option>}</For>
+              </select>
+            </label>
+            <button data-testid="transfer" disabled={!chosen() || !!busy()} onClick={() => void c.transfer(props.call.callSid, chosen())}>
+              {busy() === "transferring" ? "Transferring…" : "Transfer"}
+            </button>
+          </div>
+        </Show>
+      </Show>
+    </div>
   );
 }

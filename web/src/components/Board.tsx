@@ -5,28 +5,40 @@ import { unlockAudio } from "../ringtone";
 import { createConsole } from "../store";
 import { AgentCard } from "./AgentCard";
 import { History, Voicemails, Waiting } from "./Panels";
+import { ParkingLot } from "./ParkingLot";
 
 export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onSignedOut: () => void }) {
   const c = createConsole(props.me, props.phone, props.onSignedOut);
   const agents = createMemo(() =>
     Object.values(c.board.agents).sort((a, b) => (a.id === props.me.id ? -1 : b.id === props.me.id ? 1 : a.name.localeCompare(b.name))),
   );
-  // Keyboard: Alt+Shift+A answers the oldest ring, Alt+Shift+D declines it.
+  // Keyboard: Alt+Shift+A answers the oldest ring, Alt+Shift+D declines it, Alt+Shift+P parks my
+  // connected call, Alt+Shift+R retrieves the call in the lowest slot.
   const onKey = (e: KeyboardEvent) => {
     if (!e.altKey || !e.shiftKey) return;
+    const active = activeCallOf(c.board, props.me.id);
+    if (e.code === "KeyP" && active?.phase === "connected") return void c.park(active.callSid);
+    if (e.code === "KeyR" && !active) return c.retrieveFirst();
     const ring = ringingFor(c.board, props.me.id)[0];
-    if (!ring || activeCallOf(c.board, props.me.id)) return;
+    if (!ring || active) return;
     if (e.code === "KeyA") void c.answer(ring.callSid);
     if (e.code === "KeyD") void c.decline(ring.callSid);
   };
+  // A dragged element can vanish mid-drag (the call ended, or was parked by the keyboard): its own
+  // dragend then never fires, so the document ends every drag.
+  const endDrag = () => c.setDragging(null);
   onMount(() => {
     void c.start();
     document.addEventListener("keydown", onKey);
+    document.addEventListener("dragend", endDrag);
+    document.addEventListener("drop", endDrag);
     document.addEventListener("pointerdown", unlockAudio, { once: true });
   });
   onCleanup(() => {
     c.stop();
     document.removeEventListener("keydown", onKey);
+    document.removeEventListener("dragend", endDrag);
+    document.removeEventListener("drop", endDrag);
   });
   return (
     <div class="console">
@@ -67,13 +79,14 @@ export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onS
           )}
         </For>
       </div>
-      <main class="layout">
+      <main class="layout" classList={{ "is-dragging": c.dragging() !== null }}>
         <section aria-label="Agents" class="agents">
           <Show when={c.board.synced} fallback={<p class="loading">Loading the board…</p>}>
             <For each={agents()}>{(a) => <AgentCard agent={a} console={c} />}</For>
           </Show>
         </section>
         <aside>
+          <ParkingLot console={c} />
           <Waiting console={c} />
           <Voicemails console={c} />
           <History console={c} />

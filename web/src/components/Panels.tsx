@@ -1,6 +1,5 @@
 import { For, Show } from "solid-js";
-import type { CallView } from "../../../worker/protocol";
-import { waitingCalls } from "../board";
+import { outcomeText, waitingCalls } from "../board";
 import type { ConsoleStore } from "../store";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -55,12 +54,6 @@ export function Voicemails(props: { console: ConsoleStore }) {
   );
 }
 
-function outcome(c: ConsoleStore, call: CallView): string {
-  if (call.outcome === "answered") return `Answered by ${call.answeredBy ? (c.board.agents[call.answeredBy]?.name ?? call.answeredBy) : "an agent"}`;
-  if (call.outcome === "voicemail") return "Voicemail";
-  return "Missed";
-}
-
 export function History(props: { console: ConsoleStore }) {
   const c = props.console;
   return (
@@ -71,7 +64,7 @@ export function History(props: { console: ConsoleStore }) {
           <For each={c.board.history}>
             {(call) => (
               <li data-testid="history-item" data-outcome={call.outcome ?? ""}>
-                {time(call.startedAt)} <strong>{call.from}</strong>: {outcome(c, call)}
+                {time(call.startedAt)} <strong>{call.from}</strong>: {outcomeText(c.board, call)}
               </li>
             )}
           </For>

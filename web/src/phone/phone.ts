@@ -1,9 +1,13 @@
 // What the console needs of a phone. Two adapters: Twilio's Voice SDK and the carrier simulator.
 // The UI above never knows which one it holds.
+import { RING_PURPOSES, type RingPurpose } from "../../../worker/protocol";
 
 export type PhoneEvent =
-  /** A leg for this call rings on this device. */
-  | { type: "incoming"; parentCallSid: string; from: string }
+  /**
+   * A leg for this call rings on this device. `purpose` comes from the <Client>'s <Parameter>s, which
+   * the SDK calls customParameters; null when the worker sent none (or one this console does not know).
+   */
+  | { type: "incoming"; parentCallSid: string; from: string; purpose: RingPurpose | null; parameters: Record<string, string> }
   /** The ring stopped without this device answering (answered elsewhere, caller gone, timed out). */
   | { type: "cancel"; parentCallSid: string }
   /** This device's call is connected. */
@@ -30,4 +34,10 @@ export interface Phone {
   hangup(parentCallSid: string): void;
   mute(parentCallSid: string, muted: boolean): void;
   onEvent(listener: (e: PhoneEvent) => void): void;
+}
+
+/** The ring's purpose from a leg's custom parameters, if it is one the protocol defines. */
+export function ringPurpose(parameters: Record<string, string>): RingPurpose | null {
+  const p = parameters.purpose;
+  return (RING_PURPOSES as readonly string[]).includes(p ?? "") ? (p as RingPurpose) : null;
 }

@@ -1,7 +1,7 @@
 // The phone of the built-in carrier simulator: a WebSocket to /sim/phone that behaves like the
 // Voice SDK's Device and Call (docs/simulator.md).
 import type { CarrierToPhone, IncomingLeg, PhoneToCarrier } from "../../../simulator/phoneProtocol";
-import type { Phone, PhoneEvent } from "./phone";
+import { ringPurpose, type Phone, type PhoneEvent } from "./phone";
 
 const LEG_WAIT_MS = 5000;
 
@@ -74,7 +74,13 @@ export class SimulatorPhone implements Phone {
         return this.emit({ type: "ready" });
       case "incoming":
         this.legs.set(m.call.parentCallSid, m.call);
-        return this.emit({ type: "incoming", parentCallSid: m.call.parentCallSid, from: m.call.from });
+        return this.emit({
+          type: "incoming",
+          parentCallSid: m.call.parentCallSid,
+          from: m.call.from,
+          purpose: ringPurpose(m.call.customParameters ?? {}),
+          parameters: { ...m.call.customParameters },
+        });
       case "accept": {
         const leg = byLeg(m.callSid);
         this.pendingAccept.get(m.callSid)?.resolve();

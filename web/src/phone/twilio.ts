@@ -1,7 +1,7 @@
 // The real phone: @twilio/voice-sdk's Device, registered with a token from /api/voice-token.
 import { Call, Device, type TwilioError } from "@twilio/voice-sdk";
 import { api } from "../api";
-import type { Phone, PhoneEvent } from "./phone";
+import { ringPurpose, type Phone, type PhoneEvent } from "./phone";
 
 /** Twilio's error codes an agent can act on, in words (others show the SDK's own message). */
 const MESSAGES: Record<number, string> = {
@@ -43,11 +43,12 @@ export class TwilioPhone implements Phone {
       const parent = call.customParameters.get("parentCallSid");
       if (!parent) return call.reject();
       this.calls.set(parent, call);
-      call.on("cancel", () => this.drop(parent, "cancel"));
-      call.on("disconnect", () => this.drop(parent, "disconnect"));
-      call.on("reject", () => this.calls.delete(parent));
+      call.on("cancel", () => this.drop(parent, call, "cancel"));
+      call.on("disconnect", () => this.drop(parent, call, "disconnect"));
+      call.on("reject", () => this.forget(parent, call));
       call.on("error", (e: TwilioError.TwilioError) => this.emit({ type: "error", parentCallSid: parent, message: words(e) }));
-      this.emit({ type: "incoming", parentCallSid: parent, from: call.parameters.From ?? "" });
+      const parameters = Object.fromEntries(call.customParameters);
+      this.emit({ type: "incoming", parentCallSid: parent, from: call.parameters.From ?? "", purpose: ringPurpose(parameters), parameters });
     });
     await device.register();
   }
@@ -88,9 +89,18 @@ export class TwilioPhone implements Phone {
     this.calls.get(parentCallSid)?.mute(muted);
   }
 
-  private drop(parentCallSid: string, type: "cancel" | "disconnect"): void {
+  /**
+   * A parked, retrieved or transferred call reaches the same agent again as a new leg of the same
+   * parent: the old leg's late disconnect must not drop the new one.
+   */
+  private forget(parentCallSid: string, call: Call): boolean {
+    if (this.calls.get(parentCallSid) !== call) return false;
     this.calls.delete(parentCallSid);
-    this.emit({ type, parentCallSid });
+    return true;
+  }
+
+  private drop(parentCallSid: string, call: Call, type: "cancel" | "disconnect"): void {
+    if (this.forget(parentCallSid, call)) this.emit({ type, parentCallSid });
   }
 
   private emit(e: PhoneEvent): void {
