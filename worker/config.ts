@@ -22,18 +22,30 @@ export interface Config {
   sessionTtlMs: number;
   voicemailGreeting: string;
   voicemailMaxSeconds: number;
+  parkSlots: number;
+  parkTimeoutMs: number;
+  holdMusicUrl: string;
 }
 
-function seconds(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
+/** Twilio-hosted music (the bucket its holdmusic twimlet plays): an audio file, so <Play loop="0"> repeats it. */
+export const DEFAULT_HOLD_MUSIC_URL = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3";
+
+function numberVar(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
+function httpUrl(raw: string | undefined, fallback: string, name: string): string {
+  if (!raw) return fallback;
+  if (!/^https?:\/\/[^\s<>"]+$/.test(raw)) throw new Error(`${name} must be an http(s) URL of an audio file, got "${raw}"`);
+  return raw;
+}
+
 export function readConfig(env: Env): Config {
   const twilioMode = Boolean(env.TWILIO_ACCOUNT_SID);
-  const ringTimeoutSeconds = seconds(env.RING_TIMEOUT_SECONDS, 30, 5, 600, "RING_TIMEOUT_SECONDS");
+  const ringTimeoutSeconds = numberVar(env.RING_TIMEOUT_SECONDS, 30, 5, 600, "RING_TIMEOUT_SECONDS");
   return {
     twilioMode,
     // In Twilio mode a missing token must reject every webhook, never fall back to a known default.
@@ -41,12 +53,15 @@ export function readConfig(env: Env): Config {
     publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, "") : null,
     apiBase: (env.TWILIO_API_BASE || DEFAULT_TWILIO_API_BASE).replace(/\/+$/, ""),
     ringTimeoutSeconds,
-    claimLeaseMs: seconds(env.CLAIM_LEASE_SECONDS, 10, 0.05, 120, "CLAIM_LEASE_SECONDS") * 1000,
+    claimLeaseMs: numberVar(env.CLAIM_LEASE_SECONDS, 10, 0.05, 120, "CLAIM_LEASE_SECONDS") * 1000,
     ringGiveUpMs: ringTimeoutSeconds * 1000 + TWILIO_EXTRA_RING_MS + DIAL_ACTION_SLACK_MS,
-    pingTimeoutMs: seconds(env.CONSOLE_PING_TIMEOUT_SECONDS, 30, 1, 3600, "CONSOLE_PING_TIMEOUT_SECONDS") * 1000,
-    sessionTtlMs: seconds(env.SESSION_TTL_HOURS, 12, 0.01, 24 * 30, "SESSION_TTL_HOURS") * 3_600_000,
+    pingTimeoutMs: numberVar(env.CONSOLE_PING_TIMEOUT_SECONDS, 30, 1, 3600, "CONSOLE_PING_TIMEOUT_SECONDS") * 1000,
+    sessionTtlMs: numberVar(env.SESSION_TTL_HOURS, 12, 0.01, 24 * 30, "SESSION_TTL_HOURS") * 3_600_000,
     voicemailGreeting:
       env.VOICEMAIL_GREETING || "Sorry, nobody can take your call right now. Please leave a message after the tone.",
-    voicemailMaxSeconds: seconds(env.VOICEMAIL_MAX_SECONDS, 120, 5, 3600, "VOICEMAIL_MAX_SECONDS"),
+    voicemailMaxSeconds: numberVar(env.VOICEMAIL_MAX_SECONDS, 120, 5, 3600, "VOICEMAIL_MAX_SECONDS"),
+    parkSlots: Math.floor(numberVar(env.PARK_SLOTS, 10, 1, 100, "PARK_SLOTS")),
+    parkTimeoutMs: numberVar(env.PARK_TIMEOUT_SECONDS, 180, 1, 3600, "PARK_TIMEOUT_SECONDS") * 1000,
+    holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, DEFAULT_HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
   };
 }

@@ -27,6 +27,12 @@ export interface Env {
   SESSION_TTL_HOURS?: string;
   VOICEMAIL_GREETING?: string;
   VOICEMAIL_MAX_SECONDS?: string;
+  /** How many calls the parking lot holds (default 10). */
+  PARK_SLOTS?: string;
+  /** Seconds a parked call waits before it rings again (default 180). */
+  PARK_TIMEOUT_SECONDS?: string;
+  /** Audio file a parked caller hears, looped (default: Twilio-hosted classical music). */
+  HOLD_MUSIC_URL?: string;
   /** "true" seeds an admin and three demo agents into an empty database (npm run dev sets it). */
   DEMO_AGENTS?: string;
   /** Bootstrap admin for a fresh production database (wrangler secrets). */

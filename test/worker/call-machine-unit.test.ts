@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type CallState, type Effect, type Input, nextAlarm, transition, view } from "../../worker/call/machine";
 
 const SID = "CA" + "a".repeat(32);
-const config = { leaseMs: 10_000, ringGiveUpMs: 50_000 };
+const config = { leaseMs: 10_000, ringGiveUpMs: 50_000, parkTimeoutMs: 180_000 };
 const T0 = 1_700_000_000_000;
 
 function run(inputs: Input[], initial: CallState | null = null) {
@@ -19,7 +19,7 @@ function run(inputs: Input[], initial: CallState | null = null) {
   return { state: state!, effects, replies };
 }
 
-const start = (ringGroup = ["a", "b", "c"]): Input => ({ type: "start", from: "+15550001111", to: "+15550002222", ringGroup, at: T0 });
+const start = (ringGroup = ["a", "b", "c"]): Input => ({ type: "start", from: "+15550001111", to: "+15550002222", ringGroup, origin: "https://calls.example.test", at: T0 });
 const claim = (agentId: string, at = T0 + 1000): Input => ({ type: "claim", agentId, at });
 const events = (effects: Effect[]) => effects.flatMap((e) => (e.type === "record" ? [`${e.event}${e.agentId ? ":" + e.agentId : ""}`] : []));
 const messages = (effects: Effect[]) => effects.flatMap((e) => (e.type === "publish" ? [e.message.type] : []));
@@ -104,7 +104,7 @@ describe("claims", () => {
 
 describe("Twilio's leg callbacks", () => {
   const leg = (agentId: string, status: string, sequence: number, legSid = "CL" + agentId): Input =>
-    ({ type: "leg", agentId, legSid, status, sequence, at: T0 + 2000 + sequence }) as Input;
+    ({ type: "leg", agentId, legSid, status, sequence, dial: 1, at: T0 + 2000 + sequence }) as Input;
 
   it("connects the claimer when its leg is answered and cancels the others' rings", () => {
     const { state, effects } = run([start(), claim("a"), leg("a", "in-progress", 2)]);
@@ -135,7 +135,7 @@ describe("Twilio's leg callbacks", () => {
 });
 
 describe("the dial's end", () => {
-  const dial = (status: string, at = T0 + 40_000): Input => ({ type: "dialEnded", status, callerGone: false, at }) as Input;
+  const dial = (status: string, at = T0 + 40_000): Input => ({ type: "dialEnded", status, callerGone: false, dial: 1, at }) as Input;
 
   for (const status of ["busy", "no-answer", "failed", "canceled"]) {
     it(`takes a voicemail on ${status}`, () => {
@@ -151,7 +151,7 @@ describe("the dial's end", () => {
       const { state, replies, effects } = run([
         start(),
         claim("a"),
-        { type: "leg", agentId: "a", legSid: "CLa", status: "in-progress", sequence: 1, at: T0 + 2000 },
+        { type: "leg", agentId: "a", legSid: "CLa", status: "in-progress", sequence: 1, dial: 1, at: T0 + 2000 },
         dial(status),
       ]);
       expect(replies[3]).toEqual({ kind: "dial", next: "hangup" });
@@ -167,7 +167,7 @@ describe("the dial's end", () => {
   });
 
   it("hangs up when the action's own CallStatus says the caller left, before the status callback", () => {
-    const { replies, state, effects } = run([start(), { type: "dialEnded", status: "canceled", callerGone: true, at: T0 + 3000 }]);
+    const { replies, state, effects } = run([start(), { type: "dialEnded", status: "canceled", callerGone: true, dial: 1, at: T0 + 3000 }]);
     expect(replies[1]).toEqual({ kind: "dial", next: "hangup" });
     expect(state).toMatchObject({ phase: "ended", outcome: "missed" });
     expect(events(effects)).toContain("caller_hangup");

@@ -1,7 +1,7 @@
 // First answer wins: claims through the API and straight on the call session, raced many times.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { agentRows, api, callStatus, claim, createAgents, decline, incomingCall, legStatus, newCallSid, online, ringEventsOf } from "./helpers";
+import { agentRows, api, callStatus, claim, createAgents, decline, incomingCall, legStatus, newCallSid, online, ORIGIN, ringEventsOf } from "./helpers";
 
 describe("claiming a ringing call", () => {
   it("gives the call to the first agent; the others get 409 naming the winner", async () => {
@@ -25,7 +25,7 @@ describe("claiming a ringing call", () => {
     for (let round = 0; round < 20; round++) {
       const sid = newCallSid();
       const stub = env.CALLS.getByName(sid);
-      await stub.start(sid, "+15551230001", "+15559990000", stubAgents);
+      await stub.start(sid, "+15551230001", "+15559990000", stubAgents, ORIGIN);
       const replies = await Promise.all(stubAgents.map((agent) => stub.claim(sid, agent)));
       const winners = replies.filter((r) => r.kind === "claim" && r.status === 200);
       expect(winners).toHaveLength(1);

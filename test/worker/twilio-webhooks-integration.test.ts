@@ -64,8 +64,9 @@ describe("the voice webhook's TwiML", () => {
     const { callSid, xml } = await incomingCall();
     expect(identities(xml)).toEqual([a!.id]);
     expect(xml).toContain(`<Parameter name="parentCallSid" value="${callSid}"/>`);
-    expect(xml).toMatch(/<Dial timeout="30" answerOnBridge="true" action="https:\/\/calls\.example\.test\/twilio\/dial-action" method="POST">/);
-    expect(xml).toMatch(/<Client statusCallback="https:\/\/calls\.example\.test\/twilio\/leg-status" statusCallbackEvent="initiated ringing answered completed"/);
+    expect(xml).toContain(`<Parameter name="purpose" value="inbound"/>`);
+    expect(xml).toMatch(/<Dial timeout="30" answerOnBridge="true" action="https:\/\/calls\.example\.test\/twilio\/dial-action\?dial=1" method="POST">/);
+    expect(xml).toMatch(/<Client statusCallback="https:\/\/calls\.example\.test\/twilio\/leg-status\?dial=1" statusCallbackEvent="initiated ringing answered completed"/);
   });
 
   it("with three agents rings all three at once", async () => {

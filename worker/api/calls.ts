@@ -1,7 +1,18 @@
 import { Hono } from "hono";
-import { type AppEnv, type Ctx, HttpError } from "../http";
+import { z } from "zod";
+import { ringableAgents } from "../call/available";
+import type { Reply } from "../call/machine";
+import { getAgent } from "../db/agents";
+import { type AppEnv, type Ctx, HttpError, jsonBody } from "../http";
 import { log } from "../log";
-import { CALL_SID_PATTERN, type ClaimResponse } from "../protocol";
+import {
+  AGENT_ID_PATTERN,
+  CALL_SID_PATTERN,
+  type ClaimResponse,
+  type ParkResponse,
+  type RetrieveResponse,
+  type TransferResponse,
+} from "../protocol";
 import { noBody, requireSession } from "./middleware";
 
 export const callRoutes = new Hono<AppEnv>();
@@ -58,6 +69,95 @@ callRoutes.post("/:sid/decline", async (c) => {
       throw new HttpError(409, "this call is already connected");
     case 410:
       throw new HttpError(410, "this call has ended or gone to voicemail");
+  }
+});
+
+/** Twilio refused to move the call; the call session undid the step, so nothing changed. */
+const CARRIER_REFUSED = "the phone carrier refused to move the call; nothing changed, try again";
+
+function unexpected(): never {
+  throw new HttpError(500, "unexpected call session reply");
+}
+
+callRoutes.post("/:sid/park", async (c) => {
+  await noBody(c);
+  const { sid, stub } = callSession(c);
+  const agentId = c.var.agent.id;
+  const reply: Reply = await stub.park(sid, agentId);
+  if (reply.kind !== "park") unexpected();
+  log("api.park", { callSid: sid, agentId, status: reply.status, slot: reply.lot?.slot ?? null });
+  switch (reply.status) {
+    case 200:
+      return c.json({ parked: true, slot: reply.lot!.slot, returnsAt: reply.lot!.returnsAt! } satisfies ParkResponse);
+    case 409:
+      throw new HttpError(409, `the parking lot is full (${c.var.config.parkSlots} slots): the call stays with you`);
+    case 403:
+      throw new HttpError(403, "only the agent connected to this call can park it");
+    case 404:
+      throw new HttpError(404, `no call ${sid}`);
+    case 410:
+      throw new HttpError(410, "this call has ended");
+    case 502:
+      throw new HttpError(502, CARRIER_REFUSED);
+  }
+});
+
+callRoutes.post("/:sid/retrieve", async (c) => {
+  await noBody(c);
+  const { sid, stub } = callSession(c);
+  const agentId = c.var.agent.id;
+  const holding = c.var.agent.currentCallSid;
+  // One call at a time, as for a claim.
+  if (holding && holding !== sid) {
+    log("api.retrieve", { callSid: sid, agentId, status: 409, reason: "agent_busy", holding });
+    return c.json({ retrieved: false, retrievedBy: null, busyWith: holding } satisfies RetrieveResponse, 409);
+  }
+  const reply: Reply = await stub.retrieve(sid, agentId);
+  if (reply.kind !== "retrieve") unexpected();
+  log("api.retrieve", { callSid: sid, agentId, status: reply.status, retrievedBy: reply.retrievedBy });
+  switch (reply.status) {
+    case 200:
+      return c.json({ retrieved: true } satisfies RetrieveResponse);
+    case 409:
+      return c.json({ retrieved: false, retrievedBy: reply.retrievedBy } satisfies RetrieveResponse, 409);
+    case 404:
+      throw new HttpError(404, `no call ${sid}`);
+    case 410:
+      throw new HttpError(410, "this call has ended or gone to voicemail");
+    case 502:
+      throw new HttpError(502, CARRIER_REFUSED);
+  }
+});
+
+const transferBody = z.strictObject({ to: z.string().regex(AGENT_ID_PATTERN, "must be an agent id") });
+
+callRoutes.post("/:sid/transfer", async (c) => {
+  const { to } = await jsonBody(c, transferBody);
+  const { sid, stub } = callSession(c);
+  const agentId = c.var.agent.id;
+  if (to === agentId) throw new HttpError(400, "you cannot transfer a call to yourself");
+  const target = await getAgent(c.var.db, to);
+  if (!target) throw new HttpError(404, `no agent ${to}`);
+  // Only someone who can answer right now: a transfer to an absent colleague would only ring out.
+  if (!(await ringableAgents(c.env, c.var.db)).includes(to)) {
+    throw new HttpError(409, `${target.name} cannot take a call now (offline, unavailable or on a call)`);
+  }
+  const reply: Reply = await stub.transfer(sid, agentId, to);
+  if (reply.kind !== "transfer" && reply.kind !== "park") unexpected();
+  log("api.transfer", { callSid: sid, agentId, to, status: reply.status });
+  switch (reply.status) {
+    case 200:
+      return c.json({ transferring: true, to } satisfies TransferResponse);
+    case 403:
+      throw new HttpError(403, "only the agent connected to this call can transfer it");
+    case 404:
+      throw new HttpError(404, `no call ${sid}`);
+    case 409:
+      throw new HttpError(409, "the call could not be transferred now");
+    case 410:
+      throw new HttpError(410, "this call has ended");
+    case 502:
+      throw new HttpError(502, CARRIER_REFUSED);
   }
 });
 

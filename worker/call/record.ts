@@ -5,7 +5,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { agentView } from "../db/agents";
 import type { Db } from "../db/client";
-import { agents, callClaims, calls, ringEvents, voicemails } from "../db/schema";
+import { agents, callClaims, calls, parkedCalls, ringEvents, voicemails } from "../db/schema";
 import type { CallView, ServerMessage } from "../protocol";
 import type { Effect } from "./machine";
 
@@ -32,6 +32,7 @@ export async function applyEntries(db: Db, entries: OutboxEntry[]): Promise<Serv
         messages.push(e.message);
         continue;
       }
+      if (e.type === "redirect") continue; // sent to Twilio by the call session, never from the outbox
       if (e.type === "agentBusy" || e.type === "agentFree") agentStmtIndexes.push(stmts.length);
       stmts.push(statement(db, call, e));
     }
@@ -44,7 +45,7 @@ export async function applyEntries(db: Db, entries: OutboxEntry[]): Promise<Serv
   return messages;
 }
 
-function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" }>): Stmt {
+function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" | "redirect" }>): Stmt {
   switch (e.type) {
     case "record":
       return db
@@ -84,6 +85,13 @@ function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" 
         .set({ currentCallSid: null, ...(e.callEnded ? { lastCallEndedAt: e.at } : {}) })
         .where(and(eq(agents.id, e.agentId), eq(agents.currentCallSid, call.callSid)))
         .returning();
+    case "lotSaved":
+      return db
+        .update(parkedCalls)
+        .set({ parkedBy: e.lot.parkedBy, parkedAt: e.lot.parkedAt, returnAt: e.lot.returnsAt })
+        .where(and(eq(parkedCalls.callSid, call.callSid), eq(parkedCalls.slot, e.lot.slot)));
+    case "lotReleased":
+      return db.delete(parkedCalls).where(eq(parkedCalls.callSid, call.callSid));
     case "saveVoicemail":
       return db
         .insert(voicemails)

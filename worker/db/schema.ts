@@ -1,4 +1,4 @@
-import { CLAIM_RELEASE_REASONS } from "../protocol";
+import { CALL_OUTCOMES, CALL_PHASES, CLAIM_RELEASE_REASONS } from "../protocol";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Times are epoch milliseconds. D1 holds the durable record; the call session Durable Objects
@@ -40,8 +40,8 @@ export const calls = sqliteTable(
     callSid: text("call_sid").primaryKey(),
     from: text("from_number").notNull(),
     to: text("to_number").notNull(),
-    status: text("status", { enum: ["ringing", "claimed", "connected", "voicemail", "ended"] }).notNull(),
-    outcome: text("outcome", { enum: ["answered", "missed", "voicemail"] }),
+    status: text("status", { enum: CALL_PHASES }).notNull(),
+    outcome: text("outcome", { enum: CALL_OUTCOMES }),
     answeredBy: text("answered_by"),
     startedAt: integer("started_at").notNull(),
     answeredAt: integer("answered_at"),
@@ -82,14 +82,19 @@ export const ringEvents = sqliteTable(
   (t) => [uniqueIndex("ring_events_call_seq").on(t.callSid, t.seq)],
 );
 
+/**
+ * The parking lot's slots. A row is the slot's reservation, taken in one statement (the unique index
+ * makes "first free slot" safe across calls) before the park is decided, and freed when the call is
+ * connected again or ends. parked_at and return_at are null while the call rings somebody.
+ */
 export const parkedCalls = sqliteTable(
   "parked_calls",
   {
     callSid: text("call_sid").primaryKey(),
     slot: integer("slot").notNull(),
     parkedBy: text("parked_by").notNull(),
-    parkedAt: integer("parked_at").notNull(),
-    returnAt: integer("return_at").notNull(),
+    parkedAt: integer("parked_at"),
+    returnAt: integer("return_at"),
   },
   (t) => [uniqueIndex("parked_calls_slot").on(t.slot)],
 );

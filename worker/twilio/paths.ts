@@ -16,3 +16,8 @@ export type TwilioUrls = { [K in keyof typeof TWILIO_PATHS]: string };
 export function twilioUrls(base: string): TwilioUrls {
   return Object.fromEntries(Object.entries(TWILIO_PATHS).map(([k, p]) => [k, base + p])) as TwilioUrls;
 }
+
+/** The dial action and leg status URLs of one <Dial> generation (see worker/call/machine.ts). */
+export function dialUrls(urls: TwilioUrls, dial: number): TwilioUrls {
+  return { ...urls, dialAction: `${urls.dialAction}?dial=${dial}`, legStatus: `${urls.legStatus}?dial=${dial}` };
+}

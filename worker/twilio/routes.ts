@@ -1,19 +1,16 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { idleAvailableAgents } from "../db/agents";
+import { ringableAgents } from "../call/available";
 import { saveTranscription } from "../db/voicemails";
 import { type AppEnv, type Ctx, HttpError, validate } from "../http";
 import { log } from "../log";
 import { CALL_SID_PATTERN } from "../protocol";
-import { DIAL_STATUSES, LEG_STATUSES } from "../call/machine";
+import { DIAL_STATUSES, LEG_STATUSES, MAX_RING_GROUP } from "../call/machine";
 import { switchboard } from "../switchboard/stub";
-import { twilioUrls, type TwilioUrls } from "./paths";
+import { dialUrls, twilioUrls, type TwilioUrls } from "./paths";
 import { isValidSignature, signedUrl, type TwilioParams } from "./signature";
-import { emptyTwiml, goodbyeTwiml, ringGroupTwiml, voicemailTwiml } from "./twiml";
-
-/** Twilio rings at most 10 nouns in one <Dial>. */
-export const MAX_RING_GROUP = 10;
+import { emptyTwiml, goodbyeTwiml, holdTwiml, ringGroupTwiml, voicemailTwiml } from "./twiml";
 
 export const twilioRoutes = new Hono<AppEnv>();
 
@@ -68,12 +65,23 @@ const transcriptionParams = z.looseObject({
   TranscriptionText: z.string().optional(),
 });
 
+/** The <Dial> generation in a dial action or leg status URL; URLs without one are the inbound ring's. */
+const dialQuery = z.coerce.number().int().min(1).max(1_000_000).default(1);
+
+function dialOf(c: Ctx): number {
+  return validate(dialQuery, c.req.query("dial"), "the dial query parameter must be a positive integer");
+}
+
 function params<T extends z.ZodType>(c: Ctx, schema: T): z.infer<T> {
   return validate(schema, c.var.twilio, "unexpected Twilio parameters");
 }
 
+function origin(c: Ctx): string {
+  return c.var.config.publicUrl ?? new URL(c.req.url).origin;
+}
+
 function urls(c: Ctx): TwilioUrls {
-  return twilioUrls(c.var.config.publicUrl ?? new URL(c.req.url).origin);
+  return twilioUrls(origin(c));
 }
 
 function twiml(c: Ctx, xml: string) {
@@ -86,15 +94,13 @@ function calls(c: Ctx, sid: string) {
 
 twilioRoutes.post("/voice", async (c) => {
   const p = params(c, voiceParams);
-  const [candidates, online] = await Promise.all([idleAvailableAgents(c.var.db), switchboard(c.env).onlineAgents()]);
-  const onlineSet = new Set(online);
-  const ringGroup = candidates.filter((a) => onlineSet.has(a.id)).slice(0, MAX_RING_GROUP).map((a) => a.id);
-  const started = await calls(c, p.CallSid).start(p.CallSid, p.From, p.To, ringGroup);
+  const ringGroup = (await ringableAgents(c.env, c.var.db)).slice(0, MAX_RING_GROUP);
+  const started = await calls(c, p.CallSid).start(p.CallSid, p.From, p.To, ringGroup, origin(c));
   if (started.kind !== "started") throw new HttpError(500, "call session did not start");
   log("twilio.voice", { callSid: p.CallSid, from: p.From, ringGroup: started.ringGroup, phase: started.phase, retry: !started.fresh });
   const { config } = c.var;
   if (started.phase === "ringing" || started.phase === "claimed") {
-    return twiml(c, ringGroupTwiml(p.CallSid, started.ringGroup, urls(c), config.ringTimeoutSeconds));
+    return twiml(c, ringGroupTwiml(p.CallSid, started.ringGroup, dialUrls(urls(c), 1), { timeoutSeconds: config.ringTimeoutSeconds, purpose: "inbound" }));
   }
   if (started.phase === "voicemail") {
     return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));
@@ -104,20 +110,24 @@ twilioRoutes.post("/voice", async (c) => {
 
 twilioRoutes.post("/dial-action", async (c) => {
   const p = params(c, dialParams);
-  const reply = await calls(c, p.CallSid).dialEnded(p.CallSid, p.DialCallStatus, CALLER_GONE.has(p.CallStatus));
-  log("twilio.dial_action", { callSid: p.CallSid, dialCallStatus: p.DialCallStatus, callStatus: p.CallStatus, reply });
+  const dial = dialOf(c);
+  const reply = await calls(c, p.CallSid).dialEnded(p.CallSid, p.DialCallStatus, CALLER_GONE.has(p.CallStatus), dial);
+  log("twilio.dial_action", { callSid: p.CallSid, dial, dialCallStatus: p.DialCallStatus, callStatus: p.CallStatus, reply });
+  const { config } = c.var;
   if (reply.kind === "dial" && reply.next === "voicemail") {
-    const { config } = c.var;
     return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));
   }
+  // A retrieve or transfer nobody took: the caller goes back to the hold music, in their parking slot.
+  if (reply.kind === "dial" && reply.next === "hold") return twiml(c, holdTwiml(config.holdMusicUrl));
   return twiml(c, goodbyeTwiml());
 });
 
 twilioRoutes.post("/leg-status", async (c) => {
   const p = params(c, legParams);
   const agentId = p.To.slice("client:".length);
-  await calls(c, p.ParentCallSid).leg(p.ParentCallSid, agentId, p.CallSid, p.CallStatus, p.SequenceNumber);
-  log("twilio.leg_status", { callSid: p.ParentCallSid, legSid: p.CallSid, agentId, status: p.CallStatus, sequence: p.SequenceNumber });
+  const dial = dialOf(c);
+  await calls(c, p.ParentCallSid).leg(p.ParentCallSid, agentId, p.CallSid, p.CallStatus, p.SequenceNumber, dial);
+  log("twilio.leg_status", { callSid: p.ParentCallSid, dial, legSid: p.CallSid, agentId, status: p.CallStatus, sequence: p.SequenceNumber });
   return c.body(null, 204);
 });
 

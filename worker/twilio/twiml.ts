@@ -1,11 +1,22 @@
 import VoiceResponse from "twilio/lib/twiml/VoiceResponse.js";
+import type { RingPurpose } from "../protocol";
 import type { TwilioUrls } from "./paths";
 
-/** Rings every agent at once: the first to accept is bridged and Twilio cancels the other legs. */
-export function ringGroupTwiml(callSid: string, agentIds: string[], urls: TwilioUrls, timeoutSeconds: number): string {
+export interface RingOptions {
+  timeoutSeconds: number;
+  purpose: RingPurpose;
+  /** For a transfer: who hands the call over, shown on the target's console. */
+  transferFrom?: string | null;
+}
+
+/**
+ * Rings every agent at once: the first to accept is bridged and Twilio cancels the other legs.
+ * `urls` carry the <Dial>'s generation (paths.ts dialUrls).
+ */
+export function ringGroupTwiml(callSid: string, agentIds: string[], urls: TwilioUrls, o: RingOptions): string {
   const r = new VoiceResponse();
   // answerOnBridge keeps the caller hearing ringback, not silence, until an agent is connected.
-  const dial = r.dial({ timeout: timeoutSeconds, answerOnBridge: true, action: urls.dialAction, method: "POST" });
+  const dial = r.dial({ timeout: o.timeoutSeconds, answerOnBridge: true, action: urls.dialAction, method: "POST" });
   for (const agentId of agentIds) {
     const client = dial.client({
       statusCallback: urls.legStatus,
@@ -15,7 +26,17 @@ export function ringGroupTwiml(callSid: string, agentIds: string[], urls: Twilio
     client.identity(agentId);
     // The browser sees only its own child CallSid; claims are keyed on the parent (twilio-facts.md).
     client.parameter({ name: "parentCallSid", value: callSid });
+    // A retrieve is answered by the retriever's console by itself; a transfer says who sent it.
+    client.parameter({ name: "purpose", value: o.purpose });
+    if (o.transferFrom) client.parameter({ name: "transferFrom", value: o.transferFrom });
   }
+  return r.toString();
+}
+
+/** A parked caller hears the hold music until a REST redirect moves the call on. */
+export function holdTwiml(musicUrl: string): string {
+  const r = new VoiceResponse();
+  r.play({ loop: 0 }, musicUrl);
   return r.toString();
 }
 

@@ -1,0 +1,151 @@
+// Parking, retrieval and transfers in a real Chromium: three agents, calls from the simulator, the
+// platform's own drag-and-drop and the keyboard alternatives.
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { AGENTS, baseUrl, callerHangsUp, card, endCall, NAMES, placeCall, shoot, team, useChromium, type Who } from "./team";
+
+const lot = (page: Page) => page.getByTestId("parking-lot");
+const parked = (page: Page, callSid: string) => lot(page).locator(`[data-testid=parked-call][data-call-sid="${callSid}"]`);
+
+/** A call rings everyone and `who` answers it: connected on their card. */
+async function answered(p: Record<Who, Page>, who: Who): Promise<{ callSid: string; from: string }> {
+  const call = await placeCall();
+  await card(p[who], who).getByTestId("answer").click();
+  await card(p[who], who).getByTestId("hangup").waitFor();
+  // Connected, not just claimed: only a connected call can be parked or transferred.
+  await card(p[who], who).getByTestId("active-call").filter({ hasText: "Talking to" }).waitFor();
+  for (const w of AGENTS) await expect.poll(() => card(p[w], w).getAttribute("data-state")).toBe(w === who ? "on-call" : "available");
+  return call;
+}
+
+/** Every console shows `callSid` in the lot, in `slot`, with its caller and who parked it. */
+async function inEveryLot(p: Record<Who, Page>, call: { callSid: string; from: string }, slot: number, parkedBy: Who): Promise<void> {
+  for (const w of AGENTS) {
+    const row = parked(p[w], call.callSid);
+    await row.and(p[w].locator("[data-phase=parked]")).waitFor();
+    expect(await row.getAttribute("data-slot")).toBe(String(slot));
+    expect(await row.getByTestId("caller").textContent()).toBe(call.from);
+    expect(await row.textContent()).toContain(NAMES[parkedBy]);
+    await expect.poll(() => row.getByTestId("park-wait").textContent()).toMatch(/^\d+:\d\d$/);
+    await expect.poll(() => row.getByTestId("park-countdown").textContent()).toMatch(/^\d+:\d\d$/);
+  }
+}
+
+async function lotEmptyEverywhere(p: Record<Who, Page>): Promise<void> {
+  for (const w of AGENTS) {
+    await lot(p[w]).getByText("Parking lot is empty").waitFor();
+    expect(await lot(p[w]).getByTestId("parked-call").count()).toBe(0);
+  }
+}
+
+/** `who` is connected to the caller on every console, and their own console has the call's controls. */
+async function connectedTo(p: Record<Who, Page>, who: Who, callSid: string): Promise<void> {
+  await card(p[who], who).locator(`[data-testid=active-call][data-call-sid="${callSid}"]`).filter({ hasText: "Talking to" }).waitFor();
+  await card(p[who], who).getByTestId("hangup").waitFor();
+  for (const w of AGENTS) await expect.poll(() => card(p[w], who).getAttribute("data-state")).toBe("on-call");
+}
+
+describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => {
+  useChromium();
+
+  it("A drags her call onto the lot; every console shows it; B drags it onto his own card and is connected", async () => {
+    const p = await team();
+    await lotEmptyEverywhere(p);
+    const call = await answered(p, "alice");
+    await card(p.alice, "alice").getByTestId("active-call").dragTo(lot(p.alice));
+    await inEveryLot(p, call, 1, "alice");
+    // Alice is free as soon as the call is parked, on every console.
+    for (const w of AGENTS) await expect.poll(() => card(p[w], "alice").getAttribute("data-state")).toBe("available");
+    await shoot("parked", p);
+
+    await parked(p.bob, call.callSid).dragTo(card(p.bob, "bob"));
+    // Bob's phone answers the retrieved leg by itself: no Answer to press.
+    await connectedTo(p, "bob", call.callSid);
+    expect(await card(p.bob, "bob").getByTestId("answer").count()).toBe(0);
+    await lotEmptyEverywhere(p);
+    await expect(p.bob.locator(".notice.problem").count()).resolves.toBe(0);
+    await shoot("retrieved", p);
+    await endCall(p.bob);
+    for (const w of AGENTS) await expect.poll(() => card(p[w], "bob").getAttribute("data-state")).toBe("available");
+  });
+
+  it("parks and retrieves from the keyboard alone", async () => {
+    const p = await team();
+    const call = await answered(p, "alice");
+    // The Park button, reached and pressed from the keyboard.
+    await card(p.alice, "alice").getByTestId("park").focus();
+    await p.alice.keyboard.press("Enter");
+    await inEveryLot(p, call, 1, "alice");
+    // Carol retrieves with the Retrieve button, pressed from the keyboard.
+    const retrieve = parked(p.carol, call.callSid).getByTestId("retrieve");
+    await retrieve.focus();
+    await p.carol.keyboard.press("Enter");
+    await connectedTo(p, "carol", call.callSid);
+    await lotEmptyEverywhere(p);
+    // And the shortcuts: Alt+Shift+P parks Carol's call, Alt+Shift+R brings it back to Bob.
+    await p.carol.keyboard.press("Alt+Shift+P");
+    await inEveryLot(p, call, 1, "carol");
+    await p.bob.keyboard.press("Alt+Shift+R");
+    await connectedTo(p, "bob", call.callSid);
+    await lotEmptyEverywhere(p);
+    await endCall(p.bob);
+  });
+
+  it("A drags her call onto C's card: C's ring says who it is from, C answers, A is free", async () => {
+    const p = await team();
+    const call = await answered(p, "alice");
+    // Bob is not free (he is unavailable): his card refuses the drop, Carol's accepts it.
+    await card(p.bob, "bob").getByTestId("availability-toggle").uncheck();
+    await expect.poll(() => card(p.alice, "bob").getAttribute("data-state")).toBe("unavailable");
+    await card(p.alice, "alice").getByTestId("active-call").dragTo(card(p.alice, "bob"));
+    expect(await card(p.alice, "alice").getByTestId("active-call").count()).toBe(1);
+    await card(p.alice, "alice").getByTestId("active-call").dragTo(card(p.alice, "carol"));
+
+    const ring = card(p.carol, "carol").getByTestId("ring");
+    await ring.getByText("Transfer from Alice Adams").waitFor();
+    expect(await ring.getByTestId("caller").textContent()).toBe(call.from);
+    // Every console sees it ring Carol alone, and Alice free at once.
+    for (const w of AGENTS) {
+      await expect.poll(() => card(p[w], "carol").getAttribute("data-state")).toBe("ringing");
+      await expect.poll(() => card(p[w], "alice").getAttribute("data-state")).toBe("available");
+    }
+    expect(await card(p.alice, "alice").getByTestId("ring").count()).toBe(0);
+    await shoot("transfer-ringing", p);
+    await ring.getByTestId("answer").click();
+    await connectedTo(p, "carol", call.callSid);
+    await lotEmptyEverywhere(p);
+    await shoot("transferred", p);
+    await endCall(p.carol);
+  });
+
+  it("C declines a transfer chosen from the keyboard: A is told, and the caller waits in the lot", async () => {
+    const p = await team();
+    const call = await answered(p, "alice");
+    await card(p.alice, "alice").getByTestId("transfer-select").selectOption("carol");
+    await card(p.alice, "alice").getByTestId("transfer").click();
+    const ring = card(p.carol, "carol").getByTestId("ring");
+    await ring.getByText("Transfer from Alice Adams").waitFor();
+    await ring.getByTestId("decline").click();
+    await p.alice.getByTestId("notice").filter({ hasText: "Carol Clark did not take the transfer: the caller is in parking slot 1" }).waitFor();
+    await inEveryLot(p, call, 1, "alice");
+    expect(await card(p.carol, "carol").getByTestId("ring").count()).toBe(0);
+    await shoot("transfer-declined", p);
+    // Alice takes her caller back.
+    await parked(p.alice, call.callSid).getByTestId("retrieve").click();
+    await connectedTo(p, "alice", call.callSid);
+    await endCall(p.alice);
+  });
+
+  it("a parked caller who hangs up leaves every lot, and the history says so", async () => {
+    const p = await team();
+    const call = await answered(p, "bob");
+    await card(p.bob, "bob").getByTestId("park").click();
+    await inEveryLot(p, call, 1, "bob");
+    await callerHangsUp(call.callSid);
+    await lotEmptyEverywhere(p);
+    for (const w of AGENTS) {
+      await p[w].locator(`[data-testid=history-item][data-outcome=abandoned]`).filter({ hasText: call.from }).getByText("Abandoned while parked").waitFor();
+    }
+    await shoot("parked-abandoned", p);
+  });
+});
