@@ -167,12 +167,14 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     });
   }
 
-  async function guarded(fn: () => Promise<void>): Promise<void> {
+  /** Runs an action; a failure becomes a problem notice, prefixed with what failed when given. */
+  async function guarded(fn: () => Promise<void>, failed?: string): Promise<void> {
     try {
       await fn();
     } catch (e) {
       if (e instanceof SignedOut) return onSignedOut();
-      notice(e instanceof ApiFailure ? e.message : (e as Error).message, "problem");
+      const why = e instanceof ApiFailure ? e.message : (e as Error).message;
+      notice(failed ? `${failed}: ${why}` : why, "problem");
     }
   }
 
@@ -227,7 +229,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
       } finally {
         setBusy(callSid, null);
       }
-    });
+    }, "Could not park the call");
 
   /** Hands my connected call to a colleague: their phone rings; if they do not take it, it goes to the lot. */
   const transfer = (callSid: string, to: string) =>
@@ -240,7 +242,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
       } finally {
         setBusy(callSid, null);
       }
-    });
+    }, `Could not transfer the call to ${name(to)}`);
 
   /** Takes a call from the lot. Exactly one agent wins; the winner's phone then answers by itself. */
   const retrieve = (callSid: string) =>
@@ -264,7 +266,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
         if (!won && retrieving()?.callSid === callSid) setRetrieving(null);
         setBusy(callSid, null);
       }
-    });
+    }, "Could not retrieve the call");
 
   const retrieveFirst = () => {
     const call = firstRetrievable(current);
