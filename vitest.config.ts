@@ -16,6 +16,8 @@ export default defineConfig(async () => {
             PUBLIC_URL: "https://calls.example.test",
             // Short enough to exercise, long enough that no test races it by accident.
             CLAIM_LEASE_SECONDS: "10",
+            // Three slots, so that a full lot is reached with three calls.
+            PARK_SLOTS: "3",
           },
         },
       }),

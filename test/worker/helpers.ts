@@ -113,6 +113,11 @@ export class Console {
     return (await this.inbox.next(match, ms, "console")) as ServerMessage & { type: T };
   }
 
+  /** Like next(), and removes the message, so that the same wait later finds a newer one. */
+  async take<T extends ServerMessage["type"]>(match: (m: ServerMessage) => boolean, ms = 5000): Promise<ServerMessage & { type: T }> {
+    return (await this.inbox.next(match, ms, "console", true)) as ServerMessage & { type: T };
+  }
+
   ping(): void {
     this.ws.send(PING);
   }

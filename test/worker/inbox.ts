@@ -14,11 +14,16 @@ export class Inbox<T extends { type: string }> {
     });
   }
 
-  async next(match: (m: T) => boolean, ms: number, who = "socket"): Promise<T> {
+  /** `take`: remove the message found, so that a later wait finds the next one (a call parked twice). */
+  async next(match: (m: T) => boolean, ms: number, who = "socket", take = false): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const found = this.messages.find(match);
-      if (found) return found;
+      const i = this.messages.findIndex(match);
+      const found = this.messages[i];
+      if (found) {
+        if (take) this.messages.splice(i, 1);
+        return found;
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${who}: no matching message; got ${this.messages.map((m) => m.type).join(", ")}`);
       await new Promise<void>((resolve) => {

@@ -58,6 +58,23 @@ export class Phone {
     return m.call;
   }
 
+  /** The next leg of this call not taken yet: a parked call rings the same phone again with a new leg. */
+  async takeIncoming(parentCallSid: string, purpose?: string, ms = 10_000): Promise<IncomingLeg> {
+    const m = await this.inbox.next(
+      (m) => m.type === "incoming" && m.call.parentCallSid === parentCallSid && (!purpose || m.call.customParameters.purpose === purpose),
+      ms,
+      `${this.agent.id}'s phone`,
+      true,
+    );
+    if (m.type !== "incoming") throw new Error("unreachable");
+    return m.call;
+  }
+
+  /** Waits for and removes the next matching message. */
+  take(match: (m: CarrierToPhone) => boolean, ms = 10_000): Promise<CarrierToPhone> {
+    return this.inbox.next(match, ms, `${this.agent.id}'s phone`, true);
+  }
+
   send(type: "accept" | "reject" | "disconnect", leg: IncomingLeg): void {
     this.ws.send(JSON.stringify({ type, callSid: leg.callSid, parentCallSid: leg.parentCallSid }));
   }

@@ -128,7 +128,7 @@ export class CallSession extends DurableObject<Env> {
       const dry = transition(this.state, input(0), this.callConfig(), callSid).reply;
       if ("status" in dry && dry.status !== 200) return dry;
       const db = openDb(this.env.DB);
-      const slot = await reserveSlot(db, callSid, agentId, upTo);
+      const slot = await reserveSlot(this.env.DB, callSid, agentId, upTo);
       if (slot === null) return { kind: "park", status: 409, lot: null };
       const reply = await this.decide(callSid, input(slot));
       if ("status" in reply && reply.status !== 200 && reply.status !== 502) await releaseSlot(db, callSid, slot);
