@@ -3,32 +3,40 @@ import { defineConfig } from "vitest/config";
 
 // Tests run inside workerd with the real bindings of wrangler.toml: D1 (migrated with the same files
 // production applies), the CallSession and Switchboard Durable Objects, and real WebSockets.
+const PARK_TIMEOUT_TESTS = "test/worker/park-timeout-integration.test.ts";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
-  return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            TWILIO_AUTH_TOKEN: "test-auth-token",
-            PUBLIC_URL: "https://calls.example.test",
-            // Short enough to exercise, long enough that no test races it by accident.
-            CLAIM_LEASE_SECONDS: "10",
-            // Three slots, so that a full lot is reached with three calls.
-            PARK_SLOTS: "3",
-          },
+  const workerd = (vars: Record<string, string>) =>
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: migrations,
+          TWILIO_AUTH_TOKEN: "test-auth-token",
+          PUBLIC_URL: "https://calls.example.test",
+          // Short enough to exercise, long enough that no test races it by accident.
+          CLAIM_LEASE_SECONDS: "10",
+          // Three slots, so that a full lot is reached with three calls.
+          PARK_SLOTS: "3",
+          ...vars,
         },
-      }),
-    ],
+      },
+    });
+  const common = {
+    // Every decision logs a JSON line; show them only for a failing test.
+    silent: "passed-only" as const,
+    // Generous: races run many rounds, and two test files share two cores.
+    testTimeout: 60_000,
+    setupFiles: ["./test/worker/setup.ts"],
+  };
+  return {
     test: {
-      include: ["test/worker/**/*.test.ts"],
-      // Every decision logs a JSON line; show them only for a failing test.
-      silent: "passed-only" as const,
-      // Generous: races run many rounds, and two test files share two cores.
-      testTimeout: 60_000,
-      setupFiles: ["./test/worker/setup.ts"],
+      projects: [
+        { plugins: [workerd({})], test: { ...common, name: "worker", include: ["test/worker/**/*.test.ts"], exclude: [PARK_TIMEOUT_TESTS] } },
+        // Its own workerd: real park-timeout alarms, two seconds after a park, with real clocks everywhere.
+        { plugins: [workerd({ PARK_TIMEOUT_SECONDS: "2" })], test: { ...common, name: "park-timeout", include: [PARK_TIMEOUT_TESTS] } },
+      ],
     },
   };
 });

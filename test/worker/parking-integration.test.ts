@@ -1,86 +1,10 @@
 // Parking, retrieval and transfers through the carrier simulator and the real worker: every step
 // redirects the live simulated call with the REST API, and every callback comes back signed.
-import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CallView, ServerMessage } from "../../worker/protocol";
-import type { IncomingLeg } from "../../simulator/phoneProtocol";
-import { parkedCalls } from "../../worker/db/schema";
-import { agentRows, api, claim, Console, createAgents, db, decline, online, ringEventsOf, type TestAgent } from "./helpers";
-import { closePhones, Phone, placeCall, simState } from "./sim-helpers";
-
-/** One agent at work: their console, their simulated phone, and the leg they are on. */
-interface Desk {
-  agent: TestAgent;
-  console: Console;
-  phone: Phone;
-}
-
-const placed: string[] = [];
-
-async function staff(n: number): Promise<Desk[]> {
-  const agents = await createAgents(n);
-  const consoles = await online(agents);
-  const phones = await Promise.all(agents.map((a) => Phone.register(a)));
-  return agents.map((agent, i) => ({ agent, console: consoles[i]!, phone: phones[i]! }));
-}
-
-async function call(opts: { speed?: number; message?: number } = {}): Promise<string> {
-  const sid = await placeCall(opts);
-  placed.push(sid);
-  return sid;
-}
-
-const post = (path: string, d: Desk, body?: unknown) =>
-  api(path, d.agent.cookie, body === undefined ? { method: "POST" } : { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
-const park = (sid: string, d: Desk) => post(`/api/calls/${sid}/park`, d);
-const retrieve = (sid: string, d: Desk) => post(`/api/calls/${sid}/retrieve`, d);
-const transfer = (sid: string, d: Desk, to: string) => post(`/api/calls/${sid}/transfer`, d, { to });
-
-function view(sid: string): Promise<CallView | null> {
-  return env.CALLS.getByName(sid).view();
-}
-
-/** The next message about this call on a console. */
-function seen<T extends ServerMessage["type"]>(d: Desk, sid: string, type: T, ms = 10_000) {
-  return d.console.take<T>((m) => m.type === type && "call" in m && m.call.callSid === sid, ms);
-}
-
-/** Waits until the product says this agent is connected to the call. */
-async function connectedTo(d: Desk, sid: string): Promise<void> {
-  await d.console.take((m) => m.type === "call.connected" && m.call.callSid === sid && m.agentId === d.agent.id);
-}
-
-/** Rings, claims and accepts: the agent is on the call. */
-async function answer(d: Desk, sid: string): Promise<IncomingLeg> {
-  const leg = await d.phone.takeIncoming(sid, "inbound");
-  expect((await claim(sid, d.agent)).status).toBe(200);
-  d.phone.send("accept", leg);
-  await connectedTo(d, sid);
-  return leg;
-}
-
-/** The retriever's console answers the new leg by itself, as the browser console does. */
-async function pickUp(d: Desk, sid: string): Promise<IncomingLeg> {
-  const leg = await d.phone.takeIncoming(sid, "retrieve");
-  d.phone.send("accept", leg);
-  await connectedTo(d, sid);
-  return leg;
-}
-
-async function lotRows() {
-  return (await db().select().from(parkedCalls)).sort((a, b) => a.slot - b.slot);
-}
-
-afterEach(async () => {
-  vi.useRealTimers();
-  // No caller may be left anywhere but connected, parked, in voicemail or ended.
-  const phases = await Promise.all(placed.map(async (sid) => (await view(sid))?.phase ?? "ended"));
-  // Then every caller hangs up, which must free every parking slot for the next test.
-  for (const sid of placed.splice(0)) await api(`/sim/calls/${sid}/hangup`, null, { method: "POST" });
-  closePhones();
-  expect(phases.filter((p) => !["connected", "parked", "voicemail", "ended"].includes(p))).toEqual([]);
-  expect(await lotRows()).toEqual([]);
-});
+import { env, evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { agentRows, api, claim, decline, ringEventsOf } from "./helpers";
+import { simState } from "./sim-helpers";
+import { answer, call, connectedTo, lotRows, park, pickUp, post, retrieve, seen, staff, transfer, view } from "./desks";
 
 describe("park and retrieve", () => {
   it("one agent parks, another retrieves: every console sees the slot, the caller hears hold music, then is bridged to the retriever", async () => {
@@ -243,6 +167,18 @@ describe("park and retrieve", () => {
     }
   });
 
+  it("survives its call session being evicted while parked: the lot and the retrieve still work", async () => {
+    const [a, b] = await staff(2);
+    const sid = await call();
+    await Promise.all([answer(a!, sid), b!.phone.takeIncoming(sid)]);
+    expect((await park(sid, a!)).status).toBe(200);
+    await evictDurableObject(env.CALLS.getByName(sid));
+    expect(await view(sid)).toMatchObject({ phase: "parked", lot: { slot: 1, parkedBy: a!.agent.id } });
+    expect((await retrieve(sid, b!)).status).toBe(200);
+    await pickUp(b!, sid);
+    expect(await view(sid)).toMatchObject({ phase: "connected", answeredBy: b!.agent.id });
+  });
+
   it("a parked caller who hangs up leaves the lot and is logged as abandoned while parked", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
@@ -255,31 +191,6 @@ describe("park and retrieve", () => {
     expect(await ringEventsOf(sid)).toEqual(expect.arrayContaining(["caller_hangup", `call_ended:${a!.agent.id}`]));
   });
 
-  it("survives its call session being evicted while parked: the lot, the retrieve and the park timeout still work", async () => {
-    const [a, b] = await staff(2);
-    const sid = await call();
-    await Promise.all([answer(a!, sid), b!.phone.takeIncoming(sid)]);
-    expect((await park(sid, a!)).status).toBe(200);
-    const stub = env.CALLS.getByName(sid);
-    await evictDurableObject(stub);
-    expect(await view(sid)).toMatchObject({ phase: "parked", lot: { slot: 1 } });
-    expect((await retrieve(sid, b!)).status).toBe(200);
-    await pickUp(b!, sid);
-    expect((await park(sid, b!)).status).toBe(200);
-    await evictDurableObject(stub);
-    // The park timeout, three minutes on: its alarm was kept through the eviction.
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() + 181_000);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const recalled = await seen(a!, sid, "call.recalled");
-    expect(recalled.call).toMatchObject({ phase: "ringing", purpose: "recall", ringing: [b!.agent.id] });
-    vi.useRealTimers();
-    const leg = await b!.phone.takeIncoming(sid);
-    expect(leg.customParameters.purpose).toBe("recall");
-    expect((await claim(sid, b!.agent)).status).toBe(200);
-    b!.phone.send("accept", leg);
-    await connectedTo(b!, sid);
-  });
 });
 
 describe("transfers", () => {
@@ -347,69 +258,5 @@ describe("transfers", () => {
     expect((await retrieve(sid, b!)).status).toBe(409);
     expect(await view(sid)).toMatchObject({ phase: "connected", answeredBy: a!.agent.id, lot: null });
     expect(await lotRows()).toEqual([]);
-  });
-});
-
-describe("park timeout", () => {
-  async function parkedBy(d: Desk, others: Desk[]): Promise<string> {
-    const sid = await call({ speed: 100 });
-    await Promise.all([answer(d, sid), ...others.map((o) => o.phone.takeIncoming(sid))]);
-    expect((await park(sid, d)).status).toBe(200);
-    return sid;
-  }
-
-  async function timeOut(sid: string): Promise<void> {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() + 181_000);
-    expect(await runDurableObjectAlarm(env.CALLS.getByName(sid))).toBe(true);
-    vi.useRealTimers();
-  }
-
-  it("rings the agent who parked it when they are available, and they take it back", async () => {
-    const [a, b] = await staff(2);
-    const sid = await parkedBy(a!, [b!]);
-    await timeOut(sid);
-    const m = await seen(b!, sid, "call.recalled");
-    expect(m.call).toMatchObject({ phase: "ringing", purpose: "recall", ringing: [a!.agent.id] });
-    const leg = await a!.phone.takeIncoming(sid);
-    expect((await claim(sid, a!.agent)).status).toBe(200);
-    a!.phone.send("accept", leg);
-    await connectedTo(a!, sid);
-    expect(await ringEventsOf(sid)).toEqual(expect.arrayContaining([`park_timeout:${a!.agent.id}`]));
-  });
-
-  it("rings every available agent when the parker is not available", async () => {
-    const [a, b, c] = await staff(3);
-    const sid = await parkedBy(a!, [b!, c!]);
-    await api(`/api/me/availability`, a!.agent.cookie, { method: "PUT", body: JSON.stringify({ available: false }), headers: { "Content-Type": "application/json" } });
-    await timeOut(sid);
-    const m = await seen(a!, sid, "call.recalled");
-    expect([...m.call.ringing].sort()).toEqual([b!.agent.id, c!.agent.id].sort());
-    const [, lc] = await Promise.all([b!.phone.takeIncoming(sid), c!.phone.takeIncoming(sid)]);
-    expect((await claim(sid, c!.agent)).status).toBe(200);
-    c!.phone.send("accept", lc!);
-    await connectedTo(c!, sid);
-  });
-
-  it("goes to voicemail when nobody answers the recall, and the caller's message is kept", async () => {
-    const [a, b] = await staff(2);
-    const sid = await parkedBy(a!, [b!]);
-    await timeOut(sid);
-    await a!.phone.takeIncoming(sid);
-    const vm = await seen(b!, sid, "call.voicemail", 20_000);
-    expect(vm.call.lot).toBeNull();
-    const end = await seen(b!, sid, "call.ended", 20_000);
-    expect(end.call.outcome).toBe("voicemail");
-    expect(await lotRows()).toEqual([]);
-  });
-
-  it("goes straight to voicemail when nobody at all is available", async () => {
-    const [a] = await staff(1);
-    const sid = await parkedBy(a!, []);
-    await api(`/api/me/availability`, a!.agent.cookie, { method: "PUT", body: JSON.stringify({ available: false }), headers: { "Content-Type": "application/json" } });
-    await timeOut(sid);
-    const vm = await seen(a!, sid, "call.voicemail");
-    expect(vm.call.phase).toBe("voicemail");
-    expect(await ringEventsOf(sid)).toEqual(expect.arrayContaining([`park_timeout:${a!.agent.id}`, "voicemail"]));
   });
 });

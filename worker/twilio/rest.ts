@@ -43,13 +43,15 @@ export function fetchHttpClient(apiBase: string, doFetch: typeof fetch = fetch) 
         headers.set("Content-Type", "application/x-www-form-urlencoded");
         body = form(opts.data);
       }
-      const res = await doFetch(url.toString(), {
-        method: opts.method.toUpperCase(),
-        headers,
-        body,
-        signal: AbortSignal.timeout(opts.timeout ?? 15_000),
-      });
-      return { statusCode: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
+      // A timer cleared once answered: AbortSignal.timeout() would keep a Durable Object busy for 15 s.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new Error("Twilio REST request timed out")), opts.timeout ?? 15_000);
+      try {
+        const res = await doFetch(url.toString(), { method: opts.method.toUpperCase(), headers, body, signal: abort.signal });
+        return { statusCode: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) };
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
