@@ -233,3 +233,111 @@ it("numbers every recorded event in order, without gaps", () => {
   const seqs = effects.flatMap((e) => (e.type === "record" ? [e.seq] : []));
   expect(seqs).toEqual(seqs.map((_, i) => i + 1));
 });
+
+describe("parking, retrieval and transfers", () => {
+  const leg = (agentId: string, status: string, sequence: number, dial: number, legSid = `CL${agentId}${dial}`): Input =>
+    ({ type: "leg", agentId, legSid, status, sequence, dial, at: T0 + 3000 + sequence }) as Input;
+  const connected = (agentId = "a") => [start(), claim(agentId), leg(agentId, "in-progress", 2, 1)];
+  const park = (agentId = "a", slot = 1, at = T0 + 10_000): Input => ({ type: "park", agentId, slot, at });
+  const redirects = (effects: Effect[]) => effects.flatMap((e) => (e.type === "redirect" ? [e] : []));
+
+  it("parks only for the agent on the call, frees them, holds the slot and redirects the caller to hold music", () => {
+    const { state, effects, replies } = run([...connected(), park("b"), park("a")]);
+    expect(replies[3]).toEqual({ kind: "park", status: 403, lot: null });
+    expect(replies[4]).toEqual({ kind: "park", status: 200, lot: { slot: 1, parkedBy: "a", parkedAt: T0 + 10_000, returnsAt: T0 + 190_000 } });
+    expect(state).toMatchObject({ phase: "parked", dial: 2, answeredLeg: null });
+    expect(effects).toContainEqual({ type: "agentFree", agentId: "a", at: T0 + 10_000, callEnded: true });
+    expect(redirects(effects)).toEqual([{ type: "redirect", dial: 2, target: { to: "hold" } }]);
+    expect(nextAlarm(state)).toBe(T0 + 190_000);
+    expect(messages(effects).at(-1)).toBe("call.parked");
+  });
+
+  it("ignores the callbacks of the <Dial> it left: the parked agent's leg and the old dial action", () => {
+    const parked = run([...connected(), park()]).state;
+    const after = run([leg("a", "completed", 3, 1, "CLa1"), { type: "dialEnded", status: "completed", callerGone: false, dial: 1, at: T0 + 11_000 }], parked);
+    expect(after.state.phase).toBe("parked");
+    expect(after.replies).toEqual([{ kind: "ok" }, { kind: "dial", next: "hold" }]);
+    expect(after.effects).toEqual([]);
+  });
+
+  it("gives a parked call to the first retriever only, as a claim the retriever's console answers by itself", () => {
+    const parked = run([...connected(), park()]).state;
+    const { state, replies, effects } = run(
+      [
+        { type: "retrieve", agentId: "b", at: T0 + 20_000 },
+        { type: "retrieve", agentId: "c", at: T0 + 20_000 },
+      ],
+      parked,
+    );
+    expect(replies).toEqual([
+      { kind: "retrieve", status: 200, retrievedBy: "b" },
+      { kind: "retrieve", status: 409, retrievedBy: "b" },
+    ]);
+    expect(state).toMatchObject({ phase: "claimed", purpose: "retrieve", ringGroup: ["b"], dial: 3 });
+    expect(redirects(effects)).toEqual([{ type: "redirect", dial: 3, target: { to: "dial", agents: ["b"], purpose: "retrieve", transferFrom: null } }]);
+    const done = run([leg("b", "in-progress", 2, 3)], state);
+    expect(done.state).toMatchObject({ phase: "connected", answeredBy: "b", lot: null });
+    expect(done.effects).toContainEqual({ type: "lotReleased" });
+  });
+
+  it("puts a failed retrieve back in its slot with its timer, and a declined transfer in a new park", () => {
+    const parked = run([...connected(), park()]).state;
+    const retrieving = run([{ type: "retrieve", agentId: "b", at: T0 + 20_000 }], parked).state;
+    const back = run([{ type: "dialEnded", status: "no-answer", callerGone: false, dial: 3, at: T0 + 60_000 }], retrieving);
+    expect(back.replies[0]).toEqual({ kind: "dial", next: "hold" });
+    expect(back.state).toMatchObject({ phase: "parked", lot: { slot: 1, parkedAt: T0 + 10_000, returnsAt: T0 + 190_000 } });
+    expect(back.effects).toContainEqual(expect.objectContaining({ type: "agentFree", agentId: "b" }));
+
+    const transferring = run([...connected(), { type: "transfer", agentId: "a", to: "b", slot: 2, at: T0 + 10_000 }]);
+    expect(transferring.state).toMatchObject({ phase: "ringing", purpose: "transfer", transfer: { from: "a", to: "b" }, lot: { slot: 2, parkedAt: null } });
+    // The target declines: the call goes back to the lot at once, without waiting for Twilio's dial action.
+    const declined = run([{ type: "decline", agentId: "b", at: T0 + 12_000 }], transferring.state);
+    expect(declined.state).toMatchObject({ phase: "parked", lot: { slot: 2, parkedBy: "a", parkedAt: T0 + 12_000, returnsAt: T0 + 192_000 } });
+    expect(messages(declined.effects)).toContain("call.transfer_failed");
+    expect(redirects(declined.effects)).toEqual([{ type: "redirect", dial: 3, target: { to: "hold" } }]);
+  });
+
+  it("recalls to the parker if available, else to everyone, else to voicemail", () => {
+    const parked = run([...connected(), park()]).state;
+    const due = T0 + 190_000;
+    expect(run([{ type: "recall", available: ["c", "a", "b"], at: due - 1 }], parked).state.phase).toBe("parked");
+    expect(run([{ type: "recall", available: ["c", "a", "b"], at: due }], parked).state).toMatchObject({ phase: "ringing", purpose: "recall", ringGroup: ["a"] });
+    expect(run([{ type: "recall", available: ["c", "b"], at: due }], parked).state).toMatchObject({ phase: "ringing", ringGroup: ["c", "b"] });
+    const nobody = run([{ type: "recall", available: [], at: due }], parked);
+    expect(nobody.state).toMatchObject({ phase: "voicemail", lot: null });
+    expect(redirects(nobody.effects)).toEqual([{ type: "redirect", dial: 3, target: { to: "voicemail" } }]);
+    // A recall nobody answers goes to voicemail through the dial action.
+    const ringing = run([{ type: "recall", available: ["a"], at: due }], parked).state;
+    expect(run([{ type: "dialEnded", status: "no-answer", callerGone: false, dial: 3, at: due + 40_000 }], ringing).replies[0]).toEqual({ kind: "dial", next: "voicemail" });
+  });
+
+  it("undoes a park Twilio refused: the agent has the call again and the slot is released", () => {
+    const parked = run([...connected(), park()]).state;
+    const { state, effects } = run([{ type: "redirectFailed", dial: 2, error: "21220", at: T0 + 10_100 }], parked);
+    expect(state).toMatchObject({ phase: "connected", answeredBy: "a", answeredLeg: "CLa1", dial: 1, lot: null });
+    expect(effects).toEqual(expect.arrayContaining([{ type: "agentBusy", agentId: "a" }, { type: "lotReleased" }]));
+    // A stale refusal (another step since) changes nothing.
+    expect(run([{ type: "redirectFailed", dial: 1, error: "x", at: T0 + 10_100 }], parked).effects).toEqual([]);
+  });
+
+  it("logs a parked caller who hangs up as abandoned, and a ring that never ends puts the caller back in the lot", () => {
+    const parked = run([...connected(), park()]).state;
+    const gone = run([{ type: "callerStatus", status: "completed", at: T0 + 30_000 }], parked);
+    expect(gone.state).toMatchObject({ phase: "ended", outcome: "abandoned", lot: null });
+    expect(events(gone.effects)).toContain("caller_hangup");
+    const retrieving = run([{ type: "retrieve", agentId: "b", at: T0 + 20_000 }], parked).state;
+    const stuck = run([{ type: "alarm", at: T0 + 20_000 + 50_000 }], retrieving);
+    expect(stuck.state.phase).toBe("parked");
+    expect(redirects(stuck.effects)).toEqual([{ type: "redirect", dial: 4, target: { to: "hold" } }]);
+  });
+
+  it("refuses to claim, decline or park a parked call", () => {
+    const parked = run([...connected(), park()]).state;
+    const { replies } = run([claim("b", T0 + 11_000), { type: "decline", agentId: "b", at: T0 + 11_000 }, park("a", 2, T0 + 11_000)], parked);
+    expect(replies).toEqual([
+      { kind: "claim", status: 409, claimedBy: null },
+      { kind: "decline", status: 409 },
+      { kind: "park", status: 403, lot: null },
+    ]);
+  });
+});

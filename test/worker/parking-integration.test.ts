@@ -2,7 +2,7 @@
 // redirects the live simulated call with the REST API, and every callback comes back signed.
 import { env, evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { agentRows, api, claim, decline, ringEventsOf } from "./helpers";
+import { agentRows, api, callStatus, claim, createAgents, decline, incomingCall, legStatus, online, ringEventsOf } from "./helpers";
 import { simState } from "./sim-helpers";
 import { answer, call, connectedTo, lotRows, park, pickUp, post, retrieve, seen, staff, transfer, view } from "./desks";
 
@@ -167,6 +167,25 @@ describe("park and retrieve", () => {
     }
   });
 
+  it("five agents retrieve the same call at once: one winner, four calm 409s naming it, 10 times over", async () => {
+    const desks = await staff(5);
+    const sid = await call();
+    await Promise.all([answer(desks[0]!, sid), ...desks.slice(1).map((d) => d.phone.takeIncoming(sid, "inbound"))]);
+    let holder = desks[0]!;
+    for (let round = 0; round < 10; round++) {
+      expect((await park(sid, holder)).status).toBe(200);
+      const replies = await Promise.all(desks.map((d) => retrieve(sid, d)));
+      const winners = desks.filter((_, i) => replies[i]!.status === 200);
+      expect(winners).toHaveLength(1);
+      for (const r of replies.filter((r) => r.status !== 200)) {
+        expect(r.status).toBe(409);
+        expect(await r.json()).toEqual({ retrieved: false, retrievedBy: winners[0]!.agent.id });
+      }
+      await pickUp(winners[0]!, sid);
+      holder = winners[0]!;
+    }
+  });
+
   it("survives its call session being evicted while parked: the lot and the retrieve still work", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
@@ -258,5 +277,24 @@ describe("transfers", () => {
     expect((await retrieve(sid, b!)).status).toBe(409);
     expect(await view(sid)).toMatchObject({ phase: "connected", answeredBy: a!.agent.id, lot: null });
     expect(await lotRows()).toEqual([]);
+  });
+});
+
+describe("when the carrier refuses", () => {
+  it("a park Twilio cannot redirect is undone: 502, the call stays with the agent, the slot is free", async () => {
+    // Signed webhooks only: a call the simulator never placed, so its REST API answers 404 (20404).
+    const [a] = await createAgents(1);
+    await online([a!]);
+    const { callSid } = await incomingCall();
+    expect((await claim(callSid, a!)).status).toBe(200);
+    await legStatus(callSid, a!.id, "in-progress", 2);
+    const res = await api(`/api/calls/${callSid}/park`, a!.cookie, { method: "POST" });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: string }).error).toMatch(/refused to move the call; nothing changed/);
+    expect(await view(callSid)).toMatchObject({ phase: "connected", answeredBy: a!.id, lot: null });
+    expect((await agentRows([a!.id]))[0]!.currentCallSid).toBe(callSid);
+    expect(await lotRows()).toEqual([]);
+    expect(await ringEventsOf(callSid)).toEqual(expect.arrayContaining([`parked:${a!.id}`, `redirect_failed:${a!.id}`]));
+    await callStatus(callSid, "completed");
   });
 });
