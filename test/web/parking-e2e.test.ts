@@ -2,6 +2,7 @@
 // platform's own drag-and-drop and the keyboard alternatives.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { PARK_SLOTS, PARK_TIMEOUT_SECONDS } from "./server";
 import { AGENTS, baseUrl, callerHangsUp, card, endCall, NAMES, placeCall, shoot, team, useChromium, type Who } from "./team";
 
 const lot = (page: Page) => page.getByTestId("parking-lot");
@@ -148,4 +149,51 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     }
     await shoot("parked-abandoned", p);
   });
+
+  it("a parked call nobody retrieves comes back to the agent who parked it, and rings there until answered", async () => {
+    const p = await team();
+    const call = await answered(p, "alice");
+    await card(p.alice, "alice").getByTestId("park").click();
+    await inEveryLot(p, call, 1, "alice");
+    const countdown = await parked(p.bob, call.callSid).getByTestId("park-countdown").textContent();
+    expect(seconds(countdown!)).toBeLessThanOrEqual(PARK_TIMEOUT_SECONDS);
+    const ring = card(p.alice, "alice").getByTestId("ring");
+    await ring.getByText("Parked call returning (parked by Alice Adams)").waitFor({ timeout: (PARK_TIMEOUT_SECONDS + 15) * 1000 });
+    // Alice is available, so the call rings her alone; every lot shows it on its way back.
+    for (const w of AGENTS) {
+      await expect.poll(() => card(p[w], "alice").getAttribute("data-state")).toBe("ringing");
+      for (const other of ["bob", "carol"] as const) expect(await card(p[w], other).getAttribute("data-state")).toBe("available");
+      await parked(p[w], call.callSid).getByText("Ringing Alice Adams again").waitFor();
+    }
+    await shoot("recalled", p);
+    await ring.getByTestId("answer").click();
+    await connectedTo(p, "alice", call.callSid);
+    await lotEmptyEverywhere(p);
+    await endCall(p.alice);
+  });
+
+  it(`a full lot (${PARK_SLOTS} slots here) refuses the next park: the call stays with the agent, who is told why`, async () => {
+    const p = await team();
+    const parkers: Who[] = ["alice", "bob"];
+    for (const [i, who] of parkers.entries()) {
+      const call = await answered(p, who);
+      await card(p[who], who).getByTestId("park").click();
+      await inEveryLot(p, call, i + 1, who);
+    }
+    for (const w of AGENTS) expect(await lot(p[w]).getByTestId("parked-call").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-slot")))).toEqual(["1", "2"]);
+    const call = await answered(p, "carol");
+    await card(p.carol, "carol").getByTestId("park").click();
+    await p.carol.locator(".notice.problem").filter({ hasText: "Could not park the call" }).waitFor();
+    // Still Carol's call, still connected, and still only two calls in the lot.
+    await connectedTo(p, "carol", call.callSid);
+    expect(await lot(p.carol).getByTestId("parked-call").count()).toBe(2);
+    await shoot("lot-full", { carol: p.carol });
+    await endCall(p.carol);
+  });
 });
+
+/** "m:ss" → seconds. */
+const seconds = (clock: string) => {
+  const [m, s] = clock.split(":").map(Number);
+  return m! * 60 + s!;
+};

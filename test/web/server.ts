@@ -8,6 +8,9 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** A small lot and a short park timeout, so that a full lot and a parked call coming back can be seen in a test. */
+export const PARK_SLOTS = 2;
+export const PARK_TIMEOUT_SECONDS = 30;
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -57,7 +60,22 @@ export default async function setup(project: TestProject) {
   let output = "";
   const child = spawn(
     "wrangler",
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--var", "DEMO_AGENTS:true", "--show-interactive-dev-session=false"],
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      state,
+      "--var",
+      "DEMO_AGENTS:true",
+      "--var",
+      `PARK_SLOTS:${PARK_SLOTS}`,
+      "--var",
+      `PARK_TIMEOUT_SECONDS:${PARK_TIMEOUT_SECONDS}`,
+      "--show-interactive-dev-session=false",
+    ],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout!.on("data", (d) => (output += d));
