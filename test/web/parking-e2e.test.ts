@@ -1,6 +1,6 @@
 // Parking, retrieval and transfers in a real Chromium: three agents, calls from the simulator, the
 // platform's own drag-and-drop and the keyboard alternatives.
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { PARK_SLOTS, PARK_TIMEOUT_SECONDS } from "./server";
 import { AGENTS, baseUrl, callerHangsUp, card, endCall, NAMES, placeCall, shoot, team, useChromium, type Who } from "./team";
@@ -30,6 +30,11 @@ async function inEveryLot(p: Record<Who, Page>, call: { callSid: string; from: s
     await expect.poll(() => row.getByTestId("park-wait").textContent()).toMatch(/^\d+:\d\d$/);
     await expect.poll(() => row.getByTestId("park-countdown").textContent()).toMatch(/^\d+:\d\d$/);
   }
+}
+
+async function moveOnto(page: Page, target: Locator): Promise<void> {
+  const box = (await target.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
 }
 
 async function lotEmptyEverywhere(p: Record<Who, Page>): Promise<void> {
@@ -70,6 +75,27 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     for (const w of AGENTS) await expect.poll(() => card(p[w], "bob").getAttribute("data-state")).toBe("available");
   });
 
+  it("B and C press Retrieve in the same instant: exactly one gets the caller, the other is told calmly", async () => {
+    const p = await team();
+    const call = await answered(p, "alice");
+    await card(p.alice, "alice").getByTestId("park").click();
+    await inEveryLot(p, call, 1, "alice");
+    const retrieveB = parked(p.bob, call.callSid).getByTestId("retrieve");
+    const retrieveC = parked(p.carol, call.callSid).getByTestId("retrieve");
+    await Promise.all([retrieveB.click(), retrieveC.click()]);
+    const connected = async () => (await card(p.bob, "bob").getByTestId("hangup").count()) + (await card(p.carol, "carol").getByTestId("hangup").count());
+    await expect.poll(connected).toBe(1);
+    const winner: Who = (await card(p.bob, "bob").getByTestId("hangup").count()) ? "bob" : "carol";
+    const loser: Who = winner === "bob" ? "carol" : "bob";
+    await connectedTo(p, winner, call.callSid);
+    await p[loser].getByTestId("notice").filter({ hasText: `Retrieved by ${NAMES[winner]}` }).waitFor();
+    await expect(p[loser].locator(".notice.problem").count()).resolves.toBe(0);
+    expect(await card(p[loser], loser).getAttribute("data-state")).toBe("available");
+    await lotEmptyEverywhere(p);
+    await shoot("retrieve-race", p);
+    await endCall(p[winner]);
+  });
+
   it("parks and retrieves from the keyboard alone", async () => {
     const p = await team();
     const call = await answered(p, "alice");
@@ -98,9 +124,17 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     // Bob is not free (he is unavailable): his card refuses the drop, Carol's accepts it.
     await card(p.bob, "bob").getByTestId("availability-toggle").uncheck();
     await expect.poll(() => card(p.alice, "bob").getAttribute("data-state")).toBe("unavailable");
-    await card(p.alice, "alice").getByTestId("active-call").dragTo(card(p.alice, "bob"));
-    expect(await card(p.alice, "alice").getByTestId("active-call").count()).toBe(1);
-    await card(p.alice, "alice").getByTestId("active-call").dragTo(card(p.alice, "carol"));
+    // Picked up, the call outlines where it may land: Carol's card and the lot, not Bob's.
+    await card(p.alice, "alice").getByTestId("active-call").hover();
+    await p.alice.mouse.down();
+    await moveOnto(p.alice, card(p.alice, "bob"));
+    await card(p.alice, "carol").and(p.alice.locator(".drop-ok")).waitFor();
+    await lot(p.alice).and(p.alice.locator(".drop-ok")).waitFor();
+    expect(await card(p.alice, "bob").getAttribute("class")).not.toMatch(/drop-/);
+    await moveOnto(p.alice, card(p.alice, "carol"));
+    await card(p.alice, "carol").and(p.alice.locator(".drop-over")).waitFor();
+    await shoot("transfer-dragging", { alice: p.alice });
+    await p.alice.mouse.up();
 
     const ring = card(p.carol, "carol").getByTestId("ring");
     await ring.getByText("Transfer from Alice Adams").waitFor();
