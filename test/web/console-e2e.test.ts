@@ -1,6 +1,6 @@
 // The console in a real Chromium, three agents in three browser contexts, calls from the simulator.
 import { describe, expect, it } from "vitest";
-import { AGENTS, baseUrl, type Cable, card, endCall, placeCall, shoot, signIn, team, useChromium } from "./team";
+import { AGENTS, baseUrl, type Cable, card, endCall, placeCall, pressAtOnce, shoot, signIn, team, useChromium } from "./team";
 
 describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
   useChromium();
@@ -41,8 +41,7 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
     await placeCall();
     const answerB = card(p.bob, "bob").getByTestId("answer");
     const answerC = card(p.carol, "carol").getByTestId("answer");
-    await Promise.all([answerB.waitFor(), answerC.waitFor()]);
-    await Promise.all([answerB.click(), answerC.click()]);
+    await pressAtOnce(answerB, answerC);
     const connected = async () => (await card(p.bob, "bob").getByTestId("hangup").count()) + (await card(p.carol, "carol").getByTestId("hangup").count());
     await expect.poll(connected).toBe(1);
     const winner = (await card(p.bob, "bob").getByTestId("hangup").count()) ? p.bob : p.carol;

@@ -3,7 +3,7 @@
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { PARK_SLOTS, PARK_TIMEOUT_SECONDS } from "./server";
-import { AGENTS, baseUrl, callerHangsUp, card, endCall, NAMES, placeCall, shoot, team, useChromium, type Who } from "./team";
+import { AGENTS, baseUrl, callerHangsUp, card, endCall, NAMES, placeCall, pressAtOnce, shoot, team, useChromium, type Who } from "./team";
 
 const lot = (page: Page) => page.getByTestId("parking-lot");
 const parked = (page: Page, callSid: string) => lot(page).locator(`[data-testid=parked-call][data-call-sid="${callSid}"]`);
@@ -82,7 +82,7 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     await inEveryLot(p, call, 1, "alice");
     const retrieveB = parked(p.bob, call.callSid).getByTestId("retrieve");
     const retrieveC = parked(p.carol, call.callSid).getByTestId("retrieve");
-    await Promise.all([retrieveB.click(), retrieveC.click()]);
+    await pressAtOnce(retrieveB, retrieveC);
     const connected = async () => (await card(p.bob, "bob").getByTestId("hangup").count()) + (await card(p.carol, "carol").getByTestId("hangup").count());
     await expect.poll(connected).toBe(1);
     const winner: Who = (await card(p.bob, "bob").getByTestId("hangup").count()) ? "bob" : "carol";

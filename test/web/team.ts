@@ -1,7 +1,7 @@
 // Shared by the browser tests: Chromium, the three demo agents signed in each in their own browser
 // context, calls placed through the carrier simulator, screenshots.
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { CHROMIUM } from "./server";
 
@@ -112,4 +112,15 @@ export async function shoot(name: string, pages: Partial<Record<Who, Page>>): Pr
 export async function endCall(page: Page): Promise<void> {
   await page.getByTestId("hangup").click();
   await page.getByTestId("hangup").waitFor({ state: "detached" });
+}
+
+/**
+ * Presses buttons on several consoles in the same instant. Playwright's click() waits until its button
+ * is enabled and attached, but the first press to reach the server removes or disables the others, so
+ * a loser's click() would wait out its timeout: the buttons are found first, then all pressed at once.
+ */
+export async function pressAtOnce(...buttons: Locator[]): Promise<void> {
+  await Promise.all(buttons.map((b) => b.waitFor()));
+  const handles = await Promise.all(buttons.map((b) => b.elementHandle()));
+  await Promise.all(handles.map((h) => h!.evaluate((el: HTMLElement) => el.click())));
 }
