@@ -1,0 +1,201 @@
+// `npm run bench` (about 10 minutes) and `npm run bench -- --quick` (under a minute, for CI):
+// starts the product in local workerd as `npm run dev` does, drives it the way Twilio and the
+// consoles do, prints a table, and (full run only) writes it to docs/benchmarks.md.
+// Exits non-zero when correctness fails: a double winner, a lost event, a stuck call or agent.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { baselineClaims, baselineFanout, CONSOLE_POLL_MS, FEED_POLL_MS } from "./baselineBench.ts";
+import { sustainedLoad } from "./sustained.ts";
+import { Product, seed } from "./product.ts";
+import { prepareState, run, startServer } from "./server.ts";
+import { webhookLatency } from "./webhook.ts";
+import { claimContention } from "./claims.ts";
+import { answerToEveryone } from "./fanout.ts";
+import { ms, table } from "./stats.ts";
+import { memoryMiB } from "./server.ts";
+
+const quick = process.argv.includes("--quick");
+const plan = quick
+  ? {
+      agents: 60,
+      webhookCalls: 30,
+      webhookConcurrency: [1, 10],
+      claimCalls: 10,
+      claimContenders: [10, 50],
+      fanout: [
+        { consoles: 10, rounds: 5 },
+        { consoles: 50, rounds: 5 },
+      ],
+      sustained: { agents: 20, rate: 3, seconds: 8, speed: 20 },
+      baselineFanout: [
+        { mode: "change feed" as const, consoles: 50, rounds: 5 },
+        { mode: "polling" as const, consoles: 50, rounds: 3 },
+      ],
+    }
+  : {
+      agents: 1000,
+      webhookCalls: 300,
+      webhookConcurrency: [1, 10, 50],
+      claimCalls: 200,
+      claimContenders: [10, 100],
+      fanout: [
+        { consoles: 10, rounds: 50 },
+        { consoles: 200, rounds: 50 },
+        { consoles: 1000, rounds: 20 },
+      ],
+      sustained: { agents: 200, rate: 20, seconds: 60, speed: 10 },
+      baselineFanout: [
+        { mode: "change feed" as const, consoles: 10, rounds: 50 },
+        { mode: "change feed" as const, consoles: 200, rounds: 50 },
+        { mode: "change feed" as const, consoles: 1000, rounds: 20 },
+        { mode: "polling" as const, consoles: 10, rounds: 20 },
+        { mode: "polling" as const, consoles: 200, rounds: 20 },
+      ],
+    };
+
+const failures: string[] = [];
+let memoryTable = "";
+let ours: { claims: Awaited<ReturnType<typeof claimContention>>[]; fan: Awaited<ReturnType<typeof answerToEveryone>>[] } | undefined;
+const sections: string[] = [];
+const say = (s: string) => {
+  console.log(s);
+  sections.push(s);
+};
+
+if (!existsSync("dist/index.html")) run("vite", ["build", "-c", "web/vite.config.ts", "--logLevel", "warn"]);
+const seeded = seed(plan.agents);
+console.error(`bench: seeding ${plan.agents} agents and starting the product in workerd…`);
+const server = await startServer("wrangler.toml", prepareState("wrangler.toml", seeded.sql), { TWILIO_AUTH_TOKEN: "bench-auth-token" });
+const p = new Product(server.url, seeded);
+try {
+  // Ten available agents with consoles online: the ring group of every call.
+  const ringers = Array.from({ length: 10 }, (_, i) => i);
+  const consoles = await Promise.all(ringers.map((i) => p.openConsole(i)));
+  for (const i of ringers) await p.setAvailable(i, true);
+
+  console.error("bench: 1. inbound webhook…");
+  const hooks = [];
+  for (const c of plan.webhookConcurrency) hooks.push(await webhookLatency(p, c, plan.webhookCalls, 10));
+  say("### 1. Inbound webhook: `POST /twilio/voice`, 10 agents rung\n");
+  say(table(["calls in flight", "calls", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"], hooks.map((h) => [h.concurrency, h.latency.n, ms(h.latency.p50), ms(h.latency.p95), ms(h.latency.p99), ms(h.latency.max), h.errors])));
+  for (const h of hooks) if (h.errors) failures.push(`webhook at ${h.concurrency} in flight: ${h.errors} wrong answers`);
+
+  console.error("bench: 2. claim contention…");
+  const maxContenders = Math.max(...plan.claimContenders);
+  const more = Array.from({ length: maxContenders - 10 }, (_, i) => 10 + i);
+  consoles.push(...(await Promise.all(more.map((i) => p.openConsole(i)))));
+  for (const i of more) await p.setAvailable(i, true);
+  const claims = [];
+  for (const n of plan.claimContenders) claims.push(await claimContention(p, Array.from({ length: n }, (_, i) => i), plan.claimCalls));
+  say("\n### 2. Claim contention: every contender claims the same call at once\n");
+  say(table(["contenders", "calls", "claims", "p50 ms", "p95 ms", "p99 ms", "max ms", "calls without exactly one winner", "errors"], claims.map((c) => [c.contenders, c.calls, c.latency.n, ms(c.latency.p50), ms(c.latency.p95), ms(c.latency.p99), ms(c.latency.max), c.wrongWinners, c.errors])));
+  for (const c of claims) if (c.wrongWinners || c.errors) failures.push(`claims with ${c.contenders} contenders: ${c.wrongWinners} calls without exactly one winner, ${c.errors} errors`);
+  for (const i of more) await p.setAvailable(i, false);
+
+  console.error("bench: 3. answer to everyone…");
+  const fan = [];
+  const memory = [];
+  for (const { consoles: k, rounds } of plan.fanout) {
+    for (const c of consoles.splice(0)) c.close();
+    const before = memoryMiB(server.workerdPid());
+    for (let i = 0; i < k; i += 100) consoles.push(...(await Promise.all(Array.from({ length: Math.min(100, k - i) }, (_, j) => p.openConsole(i + j)))));
+    const after = memoryMiB(server.workerdPid());
+    memory.push({ consoles: k, before, after });
+    fan.push(await answerToEveryone(p, consoles, rounds));
+  }
+  say("\n### 3. Answer to everyone: from the winning claim's response to `call.answered` on every other console\n");
+  say(
+    table(
+      ["consoles", "rounds", "p50 ms", "p99 ms", "max ms", "arrived before the response", "from the claim sent: p50 / p99 ms", "lost"],
+      fan.map((f) => [f.consoles, f.rounds, ms(f.afterResponse.p50), ms(f.afterResponse.p99), ms(f.afterResponse.max), `${f.beforeResponse} of ${f.afterResponse.n}`, `${ms(f.afterRequest.p50)} / ${ms(f.afterRequest.p99)}`, f.lost]),
+    ),
+  );
+  for (const f of fan) if (f.lost) failures.push(`answer to everyone at ${f.consoles} consoles: ${f.lost} messages lost`);
+
+  console.error("bench: 4. sustained load…");
+  for (const c of consoles.splice(0)) c.close();
+  const sus = plan.sustained;
+  const workers = Array.from({ length: sus.agents }, (_, i) => i);
+  for (let i = 0; i < sus.agents; i += 100) consoles.push(...(await Promise.all(workers.slice(i, i + 100).map((a) => p.openConsole(a)))));
+  for (const a of workers) await p.setAvailable(a, true);
+  const observer = await p.openConsole("admin");
+  const load = await sustainedLoad(p, { agents: workers, consoles, observer, rate: sus.rate, seconds: sus.seconds, speed: sus.speed });
+  observer.close();
+  say(`\n### 4. Sustained load: ${sus.rate} calls/s for ${sus.seconds} s through the carrier simulator (speed ${sus.speed}), ${sus.agents} agents answering, declining, ignoring and hanging up at random\n`);
+  say(
+    table(
+      ["calls", "outcomes", "ended calls/s", "ring latency p50 / p95 / p99 ms", "claim latency p50 / p95 / p99 ms", "errors", "inconsistent calls", "agents left busy"],
+      [
+        [
+          load.placed,
+          Object.entries(load.outcomes).map(([k, v]) => `${k} ${v}`).join(", "),
+          load.throughput.toFixed(1),
+          `${ms(load.ringLatency.p50)} / ${ms(load.ringLatency.p95)} / ${ms(load.ringLatency.p99)}`,
+          `${ms(load.claimLatency.p50)} / ${ms(load.claimLatency.p95)} / ${ms(load.claimLatency.p99)}`,
+          load.errors,
+          load.inconsistent.length,
+          load.stuckAgents.length,
+        ],
+      ],
+    ),
+  );
+  if (load.errors) failures.push(`sustained load: ${load.errors} errors`);
+  if (load.inconsistent.length) failures.push(`sustained load: inconsistent calls:\n  ${load.inconsistent.slice(0, 10).join("\n  ")}`);
+  if (load.stuckAgents.length) failures.push(`sustained load: agents left busy: ${load.stuckAgents.slice(0, 10).join(", ")}`);
+  for (const c of consoles.splice(0)) c.close();
+
+  memoryTable = table(["consoles", "RSS before MiB", "RSS after MiB", "per console KiB", "peak RSS MiB"], memory.map((m) => [m.consoles, ms(m.before.rss), ms(m.after.rss), ms(((m.after.rss - m.before.rss) * 1024) / m.consoles), ms(m.after.peak)]));
+  ours = { claims, fan };
+} finally {
+  await server.stop();
+}
+
+console.error("bench: 5. the plan's design (claim row in D1, polling or a change feed)…");
+const baseline = await startServer("bench/baseline/wrangler.toml", prepareState("bench/baseline/wrangler.toml", null), { FEED_POLL_MS: String(FEED_POLL_MS) });
+try {
+  const bClaims = [];
+  for (const n of plan.claimContenders) bClaims.push(await baselineClaims(baseline.url, n, plan.claimCalls));
+  const bFan = [];
+  for (const f of plan.baselineFanout) bFan.push(await baselineFanout(baseline.url, f.mode, f.consoles, f.rounds));
+  say(`\n### 5. The plan's design on the same machine: \`INSERT … ON CONFLICT (call_sid) DO NOTHING\` in D1; consoles poll every ${CONSOLE_POLL_MS} ms, or a change feed polls every ${FEED_POLL_MS} ms and pushes\n`);
+  say(table(["contenders", "calls", "p50 ms", "p95 ms", "p99 ms", "max ms", "calls without exactly one winner"], bClaims.map((c) => [c.contenders, c.calls, ms(c.latency.p50), ms(c.latency.p95), ms(c.latency.p99), ms(c.latency.max), c.wrongWinners])));
+  say("");
+  say(table(["how consoles learn", "consoles", "rounds", "p50 ms", "p99 ms", "max ms", "lost"], bFan.map((f) => [f.mode, f.consoles, f.rounds, ms(f.afterResponse.p50), ms(f.afterResponse.p99), ms(f.afterResponse.max), f.lost])));
+  for (const c of bClaims) if (c.wrongWinners) failures.push(`the plan's design: ${c.wrongWinners} calls without exactly one winner`);
+  // The same run's ratio: answer-to-everyone measured from the claim's response; a push that came
+  // before the response counts as 0 ms for this design, which favours nobody but the baseline.
+  const rows: (string | number)[][] = [];
+  for (const f of ours!.fan) {
+    for (const b of bFan.filter((b) => b.consoles === f.consoles)) {
+      const o50 = Math.max(f.afterResponse.p50, 0.1);
+      const o99 = Math.max(f.afterResponse.p99, 0.1);
+      rows.push([`answer to everyone, ${f.consoles} consoles, vs ${b.mode}`, `${ms(Math.max(0, f.afterResponse.p50))} / ${ms(Math.max(0, f.afterResponse.p99))}`, `${ms(b.afterResponse.p50)} / ${ms(b.afterResponse.p99)}`, `${(b.afterResponse.p50 / o50).toFixed(0)}× / ${(b.afterResponse.p99 / o99).toFixed(0)}×`]);
+    }
+  }
+  for (const c of ours!.claims) {
+    const b = bClaims.find((b) => b.contenders === c.contenders);
+    if (b) rows.push([`claim, ${c.contenders} contenders`, `${ms(c.latency.p50)} / ${ms(c.latency.p99)}`, `${ms(b.latency.p50)} / ${ms(b.latency.p99)}`, `${(b.latency.p50 / c.latency.p50).toFixed(1)}× / ${(b.latency.p99 / c.latency.p99).toFixed(1)}×`]);
+  }
+  say("\n### Side by side (p50 / p99 ms; the ratio is the plan's design over this one)\n");
+  say(table(["measure", "this design", "the plan's design", "ratio"], rows));
+} finally {
+  await baseline.stop();
+}
+
+say("\n### 6. Memory (the workerd process serving the product)\n");
+say(memoryTable);
+
+if (!quick) {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  const machine = `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, wrangler ${run("wrangler", ["--version"]).trim().split("\n").pop()}`;
+  const docs = readFileSync("docs/benchmarks.md", "utf8");
+  const generated = [`Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, on ${machine}.`, "", ...sections].join("\n");
+  writeFileSync("docs/benchmarks.md", docs.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${generated}\n<!-- bench:end -->`));
+  console.error("bench: wrote docs/benchmarks.md");
+}
+
+if (failures.length) {
+  console.error("\nbench: CORRECTNESS FAILED\n" + failures.map((f) => "- " + f).join("\n"));
+  process.exit(1);
+}
+console.error("\nbench: correctness held (one winner per call, no lost events).");

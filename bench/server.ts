@@ -1,0 +1,113 @@
+// Starts a worker under `wrangler dev` the way `npm run dev` does (local workerd, local D1 in a state
+// folder of its own), waits until it answers, and finds its workerd process for memory readings.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+
+export interface Server {
+  url: string;
+  state: string;
+  child: ChildProcess;
+  /** The workerd process serving it (a child of wrangler), for memory readings. */
+  workerdPid(): number | null;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+export function run(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { env: ENV, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+/** Applies the migrations and then `seedSql` to a fresh local D1 in a new state folder. */
+export function prepareState(config: string, seedSql: string | null): string {
+  const state = mkdtempSync(join(tmpdir(), "ringall-bench-"));
+  run("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config]);
+  if (seedSql) {
+    const file = join(state, "seed.sql");
+    writeFileSync(file, seedSql);
+    run("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", state, "-c", config, "--file", file]);
+  }
+  return state;
+}
+
+export async function startServer(config: string, state: string, vars: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const args = ["dev", "-c", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn("wrangler", args, { env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+  // Every decision logs a line: keep the pipes drained, and only the tail for errors.
+  let tail = "";
+  // BENCH_LOG=<file> keeps the server's whole log, for finding out why a number is what it is.
+  const logFile = process.env.BENCH_LOG ? `${process.env.BENCH_LOG}.${port}` : null;
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-8000);
+    if (logFile) appendFileSync(logFile, d);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${tail}`);
+    try {
+      if ((await fetch(url + "/healthz")).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within 90 s:\n${tail}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    state,
+    child,
+    workerdPid: () => findDescendant(child.pid!, "workerd"),
+    async stop() {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+function findDescendant(pid: number, name: string): number | null {
+  const kids = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number);
+  for (const k of kids) {
+    try {
+      if (readFileSync(`/proc/${k}/comm`, "utf8").trim() === name) return k;
+    } catch {
+      continue;
+    }
+    const deeper = findDescendant(k, name);
+    if (deeper) return deeper;
+  }
+  for (const k of kids) {
+    const deeper = findDescendant(k, name);
+    if (deeper) return deeper;
+  }
+  return null;
+}
+
+/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
+export function memoryMiB(pid: number | null): { rss: number; peak: number } {
+  if (!pid) return { rss: NaN, peak: NaN };
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
