@@ -1,16 +1,14 @@
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { findSession, SESSION_COOKIE } from "../auth/sessions";
-import { getAgent } from "../db/agents";
 import { type AppEnv, HttpError } from "../http";
 
 /** Every API route but sign-in: the agent is always the session's, never a field of a body. */
 export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
   const token = getCookie(c, SESSION_COOKIE);
   const session = token ? await findSession(c.var.db, token, Date.now()) : null;
-  const agent = session ? await getAgent(c.var.db, session.agentId) : undefined;
-  if (!session || !agent) throw new HttpError(401, "sign in first: no valid session");
-  c.set("agent", agent);
+  if (!session) throw new HttpError(401, "sign in first: no valid session");
+  c.set("agent", session.agent);
   c.set("sessionHash", session.tokenHash);
   await next();
 });

@@ -1,6 +1,7 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { sessions } from "../db/schema";
+import type { AgentRow } from "../db/agents";
+import { agents, sessions } from "../db/schema";
 import { randomHex, toHex } from "../hex";
 
 export const SESSION_COOKIE = "ringall_session";
@@ -20,15 +21,19 @@ export async function createSession(db: Db, agentId: string, ttlMs: number, now:
   return { token, expiresAt };
 }
 
-/** The agent id and token hash of a live session, or null. */
-export async function findSession(db: Db, token: string, now: number): Promise<{ agentId: string; tokenHash: string } | null> {
+/**
+ * The agent of a live session, and the session's token hash, or null. One query (a join): every API
+ * request pays for it, and under a burst of claims the D1 round trips are what queue up.
+ */
+export async function findSession(db: Db, token: string, now: number): Promise<{ agent: AgentRow; tokenHash: string } | null> {
   const tokenHash = await sha256(token);
   const row = await db
-    .select({ agentId: sessions.agentId })
+    .select({ agent: agents })
     .from(sessions)
+    .innerJoin(agents, eq(agents.id, sessions.agentId))
     .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)))
     .get();
-  return row ? { agentId: row.agentId, tokenHash } : null;
+  return row ? { agent: row.agent, tokenHash } : null;
 }
 
 export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
