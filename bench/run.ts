@@ -8,7 +8,7 @@ import { baselineClaims, baselineFanout, CONSOLE_POLL_MS, FEED_POLL_MS } from ".
 import { sustainedLoad } from "./sustained.ts";
 import { Product, seed } from "./product.ts";
 import { prepareState, run, startServer } from "./server.ts";
-import { webhookLatency } from "./webhook.ts";
+import { floorLatency, webhookLatency } from "./webhook.ts";
 import { claimContention } from "./claims.ts";
 import { answerToEveryone } from "./fanout.ts";
 import { ms, table } from "./stats.ts";
@@ -76,8 +76,12 @@ try {
   console.error("bench: 1. inbound webhook…");
   const hooks = [];
   for (const c of plan.webhookConcurrency) hooks.push(await webhookLatency(p, c, plan.webhookCalls, 10));
+  const floors = [];
+  for (const c of plan.webhookConcurrency) floors.push({ c, s: await floorLatency(p.url, c, plan.webhookCalls) });
   say("### 1. Inbound webhook: `POST /twilio/voice`, 10 agents rung\n");
   say(table(["calls in flight", "calls", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"], hooks.map((h) => [h.concurrency, h.latency.n, ms(h.latency.p50), ms(h.latency.p95), ms(h.latency.p99), ms(h.latency.max), h.errors])));
+  say("\nThe floor: `GET /healthz` through the same local server (no Durable Object, no D1)\n");
+  say(table(["requests in flight", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms"], floors.map(({ c, s }) => [c, s.n, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)])));
   for (const h of hooks) if (h.errors) failures.push(`webhook at ${h.concurrency} in flight: ${h.errors} wrong answers`);
 
   console.error("bench: 2. claim contention…");

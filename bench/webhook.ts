@@ -30,3 +30,19 @@ export async function webhookLatency(p: Product, concurrency: number, calls: num
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { concurrency, latency: summarize(latencies), errors };
 }
+
+/** The floor under every number: `GET /healthz`, which touches no Durable Object and no D1. */
+export async function floorLatency(url: string, concurrency: number, requests: number): Promise<Summary> {
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < requests) {
+      next++;
+      const t0 = performance.now();
+      await (await fetch(url + "/healthz")).arrayBuffer();
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return summarize(latencies);
+}

@@ -62,7 +62,8 @@ export class Switchboard extends DurableObject<Env> {
 
   /** Called by call sessions and the API, in the order things happened for each call. */
   publish(messages: ServerMessage[]): void {
-    const online = this.onlineAgentIds();
+    // Only agent updates need presence; computing it walks every socket.
+    const online = messages.some((m) => m.type === "agent.updated") ? this.onlineAgentIds() : new Set<string>();
     for (const raw of messages) {
       let msg = raw;
       if (isCallMessage(msg)) {
@@ -178,8 +179,17 @@ export class Switchboard extends DurableObject<Env> {
   }
 }
 
+/** Attachments read once per socket: presence walks every socket on every ring, and deserializing
+ * each one each time costs more than the ring. Emptied by hibernation, refilled on first use. */
+const attachments = new WeakMap<WebSocket, Attachment | null>();
+
 function attachment(ws: WebSocket): Attachment | null {
-  return (ws.deserializeAttachment() as Attachment | null) ?? null;
+  let a = attachments.get(ws);
+  if (a === undefined) {
+    a = (ws.deserializeAttachment() as Attachment | null) ?? null;
+    attachments.set(ws, a);
+  }
+  return a;
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {
