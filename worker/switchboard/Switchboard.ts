@@ -91,8 +91,10 @@ export class Switchboard extends DurableObject<Env> {
     const { pingTimeoutMs } = readConfig(this.env);
     const before = this.onlineAgentIds();
     for (const ws of this.ctx.getWebSockets()) {
-      const a = attachment(ws);
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      // Every ring prunes: a console that pinged lately is kept without deserializing its attachment.
+      if (now - pinged <= pingTimeoutMs) continue;
+      const a = attachment(ws);
       if (a && isStale({ agentId: a.agentId, lastSeen: Math.max(pinged, a.connectedAt) }, now, pingTimeoutMs)) {
         log("console.dropped", { agentId: a.agentId, reason: "no ping", silentMs: now - Math.max(pinged, a.connectedAt) }, "warn");
         closeQuietly(ws, 4000, "no ping");
@@ -146,8 +148,9 @@ export class Switchboard extends DurableObject<Env> {
     const ids = new Set<string>();
     for (const ws of this.ctx.getWebSockets()) {
       if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
-      const a = attachment(ws);
-      if (a) ids.add(a.agentId);
+      // The socket's tag is its agent (acceptWebSocket(server, [agentId])): cheaper than its attachment.
+      const agentId = this.ctx.getTags(ws)[0];
+      if (agentId) ids.add(agentId);
     }
     return ids;
   }
@@ -179,17 +182,8 @@ export class Switchboard extends DurableObject<Env> {
   }
 }
 
-/** Attachments read once per socket: presence walks every socket on every ring, and deserializing
- * each one each time costs more than the ring. Emptied by hibernation, refilled on first use. */
-const attachments = new WeakMap<WebSocket, Attachment | null>();
-
 function attachment(ws: WebSocket): Attachment | null {
-  let a = attachments.get(ws);
-  if (a === undefined) {
-    a = (ws.deserializeAttachment() as Attachment | null) ?? null;
-    attachments.set(ws, a);
-  }
-  return a;
+  return (ws.deserializeAttachment() as Attachment | null) ?? null;
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {
