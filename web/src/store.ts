@@ -160,12 +160,27 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     setRinging(false);
   }
 
-  function setBusy(callSid: string, what: Pending | null): void {
+  function setBusy(callSid: string, what: Pending): void {
+    setPending((p) => ({ ...p, [callSid]: what }));
+  }
+
+  /**
+   * Ends one request's busy mark, and only its own: a retrieved call can be connected, and parked
+   * again, before the retrieve's own HTTP answer arrives.
+   */
+  function doneBusy(callSid: string, what: Pending): void {
     setPending((p) => {
+      if (p[callSid] !== what) return p;
       const { [callSid]: _, ...rest } = p;
-      return what ? { ...rest, [callSid]: what } : rest;
+      return rest;
     });
   }
+
+  /** A park or transfer of this call is under way. */
+  const handingOver = (callSid: string) => {
+    const p = pending()[callSid];
+    return p === "parking" || p === "transferring";
+  };
 
   /** Runs an action; a failure becomes a problem notice, prefixed with what failed when given. */
   async function guarded(fn: () => Promise<void>, failed?: string): Promise<void> {
@@ -200,7 +215,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
           notice(`Could not connect the call: ${(e as Error).message}`, "problem");
         }
       } finally {
-        setBusy(callSid, null);
+        doneBusy(callSid, "answering");
       }
     });
 
@@ -212,7 +227,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
         ringingLegs.delete(callSid);
         await api.decline(callSid);
       } finally {
-        setBusy(callSid, null);
+        doneBusy(callSid, "declining");
       }
     });
 
@@ -221,26 +236,26 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   /** Puts my connected call in the lot; the carrier takes the caller off my phone. */
   const park = (callSid: string) =>
     guarded(async () => {
-      if (pending()[callSid]) return;
+      if (handingOver(callSid)) return;
       setBusy(callSid, "parking");
       try {
         const r = await api.park(callSid);
         notice(`Parked in slot ${r.slot}`);
       } finally {
-        setBusy(callSid, null);
+        doneBusy(callSid, "parking");
       }
     }, "Could not park the call");
 
   /** Hands my connected call to a colleague: their phone rings; if they do not take it, it goes to the lot. */
   const transfer = (callSid: string, to: string) =>
     guarded(async () => {
-      if (pending()[callSid]) return;
+      if (handingOver(callSid)) return;
       setBusy(callSid, "transferring");
       try {
         await api.transfer(callSid, to);
         notice(`Transferring to ${name(to)}…`);
       } finally {
-        setBusy(callSid, null);
+        doneBusy(callSid, "transferring");
       }
     }, `Could not transfer the call to ${name(to)}`);
 
@@ -264,7 +279,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
         if (retrieving()?.callSid === callSid && !autoAccepting.has(callSid)) setRetrieving({ callSid, stage: "won" });
       } finally {
         if (!won && retrieving()?.callSid === callSid) setRetrieving(null);
-        setBusy(callSid, null);
+        doneBusy(callSid, "retrieving");
       }
     }, "Could not retrieve the call");
 
@@ -309,6 +324,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     link,
     notices,
     pending,
+    handingOver,
     muted,
     phoneReady,
     start,

@@ -104,7 +104,9 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
 function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStore }) {
   const c = props.console;
   const movable = () => props.mine && props.call.phase === "connected";
-  const busy = () => c.pending()[props.call.callSid];
+  // Only a park or transfer in flight holds these buttons: a retrieve's or an answer's own HTTP
+  // answer may still be on its way when the call is already connected here.
+  const busy = () => (c.handingOver(props.call.callSid) ? c.pending()[props.call.callSid] : undefined);
   const targets = createMemo(() => transferTargets(c.board, c.me.id));
   const [target, setTarget] = createSignal("");
   // A colleague who stops being free drops out of the list, and out of the selection.
