@@ -13,6 +13,23 @@ export const NAMES: Record<Who, string> = { alice: "Alice Adams", bob: "Bob Brow
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** Each console's call requests and browser errors, printed when a test fails. */
+const journals = new WeakMap<Page, string[]>();
+
+function keepJournal(page: Page): void {
+  const journal: string[] = [];
+  journals.set(page, journal);
+  const t0 = Date.now();
+  page.on("response", async (r) => {
+    if (!r.url().includes("/api/calls/")) return;
+    const body = await r.text().catch(() => "");
+    journal.push(`${Date.now() - t0} ms ${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()} ${body.slice(0, 200)}`);
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") journal.push(`${Date.now() - t0} ms console.${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => journal.push(`${Date.now() - t0} ms page error: ${e.message}`));
+}
 
 /** Cuts and restores a console's switchboard connection, as a flaky network would. */
 export interface Cable {
@@ -28,13 +45,31 @@ export function useChromium(): void {
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"],
     });
   });
-  afterEach(async () => {
+  afterEach(async (ctx) => {
+    // A failed test says what each console showed, which the assertion alone does not.
+    if (ctx.task.result?.state === "fail") {
+      for (const c of contexts) {
+        for (const page of c.pages()) {
+          console.log(await whatItShows(page).catch((e) => `(console unreadable: ${e})`));
+          console.log((journals.get(page) ?? []).map((l) => `  ${l}`).join("\n"));
+        }
+      }
+    }
     for (const c of contexts.splice(0)) await c.close();
     // Whatever a failed test left, every caller hangs up, so the next test starts with idle agents.
     await hangUpEveryCaller();
   });
   afterAll(async () => {
     await browser?.close();
+  });
+}
+
+async function whatItShows(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const text = (el: Element | null) => (el?.textContent ?? "").replace(/\s+/g, " ").trim();
+    const cards = [...document.querySelectorAll("[data-testid^=agent-card-]")].map((c) => `  ${c.getAttribute("data-testid")} [${c.getAttribute("data-state")}] ${text(c)}`);
+    const notices = [...document.querySelectorAll("[data-testid=notice]")].map((n) => `  notice: ${text(n)}`);
+    return [`${text(document.querySelector(".me"))}:`, ...cards, `  lot: ${text(document.querySelector("[data-testid=parking-lot]"))}`, ...notices].join("\n");
   });
 }
 
@@ -51,6 +86,7 @@ export async function signIn(who: Who, cable?: (c: Cable) => void): Promise<Page
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
   contexts.push(context);
   const page = await context.newPage();
+  keepJournal(page);
   if (cable) {
     // Playwright proxies the console's WebSocket, so the test can drop it (setOffline does not close sockets).
     let connected = true;
