@@ -29,6 +29,7 @@ export async function answerToEveryone(p: Product, consoles: Console[], rounds: 
     const voice = await p.voice(sid);
     const rung = [...(await voice.text()).matchAll(/<Identity>([^<]+)<\/Identity>/g)].map((m) => m[1]);
     const winner = consoles.findIndex((_, i) => agentId(i) === rung[r % rung.length]);
+    if (winner < 0) throw new Error(`the call rang [${rung.join(", ")}] (voice answered ${voice.status}), none of them with a console here`);
     const others = consoles.filter((_, i) => i !== winner);
     const arrivals = others.map((c) => c.wait((m) => m.type === "call.answered" && m.call.callSid === sid, WAIT_MS).catch(() => null));
     const sent = performance.now();

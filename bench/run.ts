@@ -136,20 +136,23 @@ try {
           load.throughput.toFixed(1),
           `${ms(load.ringLatency.p50)} / ${ms(load.ringLatency.p95)} / ${ms(load.ringLatency.p99)}`,
           `${ms(load.claimLatency.p50)} / ${ms(load.claimLatency.p95)} / ${ms(load.claimLatency.p99)}`,
-          load.errors,
+          load.errors.length,
           load.inconsistent.length,
           load.stuckAgents.length,
         ],
       ],
     ),
   );
-  if (load.errors) failures.push(`sustained load: ${load.errors} errors`);
+  if (load.errors.length) failures.push(`sustained load: ${load.errors.length} errors:\n  ${load.errors.slice(0, 10).join("\n  ")}`);
   if (load.inconsistent.length) failures.push(`sustained load: inconsistent calls:\n  ${load.inconsistent.slice(0, 10).join("\n  ")}`);
   if (load.stuckAgents.length) failures.push(`sustained load: agents left busy: ${load.stuckAgents.slice(0, 10).join(", ")}`);
   for (const c of consoles.splice(0)) c.close();
 
   memoryTable = table(["consoles", "RSS before MiB", "RSS after MiB", "per console KiB", "peak RSS MiB"], memory.map((m) => [m.consoles, ms(m.before.rss), ms(m.after.rss), ms(((m.after.rss - m.before.rss) * 1024) / m.consoles), ms(m.after.peak)]));
   ours = { claims, fan };
+} catch (err) {
+  console.error(`bench: the run broke off. The product's last lines:\n${server.tail().slice(-3000)}`);
+  throw err;
 } finally {
   await server.stop();
 }

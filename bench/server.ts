@@ -12,6 +12,8 @@ export interface Server {
   url: string;
   state: string;
   child: ChildProcess;
+  /** The last lines the server printed, for a failure's report. */
+  tail(): string;
   /** The workerd process serving it (a child of wrangler), for memory readings. */
   workerdPid(): number | null;
   stop(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startServer(config: string, state: string, vars: Record<st
     url,
     state,
     child,
+    tail: () => tail,
     workerdPid: () => findDescendant(child.pid!, "workerd"),
     async stop() {
       child.kill("SIGTERM");

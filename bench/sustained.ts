@@ -19,7 +19,7 @@ export interface SustainedResult {
   /** From placing a call to its `call.ringing` on a console (webhooks, ring group, fan-out). */
   ringLatency: Summary;
   claimLatency: Summary;
-  errors: number;
+  errors: string[];
   /** Calls not ended in time, answered by other than exactly one bridged agent, or in an odd state. */
   inconsistent: string[];
   /** Agents still holding a call after every call ended. */
@@ -66,7 +66,7 @@ class Agent {
       this.ws.on("message", (data) => {
         const m = JSON.parse(data.toString()) as CarrierToPhone;
         if (m.type === "registered") resolve();
-        else void this.handle(m);
+        else this.handle(m).catch((err) => this.onError(`agent ${agentId(this.index)}: ${String(err)}`));
       });
     });
   }
@@ -126,8 +126,8 @@ class Agent {
 export async function sustainedLoad(p: Product, o: Options): Promise<SustainedResult> {
   const claimLatencies: number[] = [];
   const ringLatencies: number[] = [];
-  let errors = 0;
-  const agents = o.agents.map((i) => new Agent(p, i, claimLatencies, () => errors++));
+  const errorList: string[] = [];
+  const agents = o.agents.map((i) => new Agent(p, i, claimLatencies, (what) => errorList.push(what)));
   await Promise.all(agents.map((a) => a.start()));
   const placedAt = new Map<string, number>();
   const ringingAt = new Map<string, number>();
@@ -154,17 +154,21 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
     placing.push(
       (async () => {
         const t0 = performance.now();
+        try {
         const res = await p.api("/sim/calls", p.seed.adminToken, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ from: "+1555" + String(1_000_000 + n), speed: o.speed, message: 2 }),
         });
         if (res.status !== 201) {
-          errors++;
+          errorList.push(`placing a call answered ${res.status}`);
           return;
         }
         const { callSid } = (await res.json()) as { callSid: string };
         placedAt.set(callSid, t0);
+        } catch (err) {
+          errorList.push(`placing a call: ${String(err)}`);
+        }
       })(),
     );
   }
@@ -210,7 +214,7 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
     throughput: ended.size / elapsed,
     ringLatency: summarize(ringLatencies),
     claimLatency: summarize(claimLatencies),
-    errors,
+    errors: errorList,
     inconsistent,
     stuckAgents,
   };
