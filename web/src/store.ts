@@ -112,8 +112,8 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     autoAccepting.add(callSid);
     void guarded(async () => {
       try {
-        await phone!.accept(callSid);
         setMuted(false);
+        await phone!.accept(callSid);
       } catch (e) {
         // Only the console that asked gives the call back: another tab of the same agent, which
         // answers from the board alone, may simply have lost to this one.
@@ -207,8 +207,10 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
           return;
         }
         try {
-          await phone!.accept(callSid);
+          // A new call starts unmuted. Said before the accept, not after: the agent may already
+          // have pressed Mute by the time the accept resolves (the card shows the call on the claim).
           setMuted(false);
+          await phone!.accept(callSid);
         } catch (e) {
           // Give the call back at once rather than make the others wait for the lease.
           await api.decline(callSid).catch(() => undefined);
