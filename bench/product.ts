@@ -117,22 +117,10 @@ export class Console {
   }
 
   /** The first message (already received or to come) that matches, with its arrival time. */
-  wait(match: (m: ServerMessage) => boolean, ms: number): Promise<{ at: number; msg: ServerMessage }> {
-    const found = this.received.find((r) => match(r.msg));
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(l);
-        reject(new Error("timed out"));
-      }, ms);
-      const l = (msg: ServerMessage, at: number) => {
-        if (!match(msg)) return;
-        clearTimeout(timer);
-        this.listeners.delete(l);
-        resolve({ at, msg });
-      };
-      this.listeners.add(l);
-    });
+  async wait(match: (m: ServerMessage) => boolean, ms: number): Promise<{ at: number; msg: ServerMessage }> {
+    const found = this.received.find((r) => match(r.msg)) ?? (await this.next(match, ms));
+    if (!found) throw new Error("timed out");
+    return found;
   }
 
   /** The next matching message from now on (not one already received). */

@@ -24,18 +24,32 @@ function callSession(c: Ctx) {
   return { sid, stub: c.env.CALLS.getByName(sid) };
 }
 
+/** Twilio refused to move the call; the call session undid the step, so nothing changed. */
+const CARRIER_REFUSED = "the phone carrier refused to move the call; nothing changed, try again";
+
+function unexpected(): never {
+  throw new HttpError(500, "unexpected call session reply");
+}
+
+/**
+ * The other call the signed-in agent holds, if any. One call at a time, for claims and retrieves: a
+ * Device already on a call drops new invites anyway (twilio-facts.md).
+ */
+function otherCallHeld(c: Ctx, sid: string, event: string): string | null {
+  const holding = c.var.agent.currentCallSid;
+  if (!holding || holding === sid) return null;
+  log(event, { callSid: sid, agentId: c.var.agent.id, status: 409, reason: "agent_busy", holding });
+  return holding;
+}
+
 callRoutes.post("/:sid/claim", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
   const agentId = c.var.agent.id;
-  const holding = c.var.agent.currentCallSid;
-  // One call at a time: a Device already on a call drops new invites anyway (twilio-facts.md).
-  if (holding && holding !== sid) {
-    log("api.claim", { callSid: sid, agentId, status: 409, reason: "agent_busy", holding });
-    return c.json({ claimed: false, claimedBy: null, busyWith: holding }, 409);
-  }
-  const reply = await stub.claim(sid, agentId);
-  if (reply.kind !== "claim") throw new HttpError(500, "unexpected call session reply");
+  const busyWith = otherCallHeld(c, sid, "api.claim");
+  if (busyWith) return c.json({ claimed: false, claimedBy: null, busyWith } satisfies ClaimResponse, 409);
+  const reply: Reply = await stub.claim(sid, agentId);
+  if (reply.kind !== "claim") unexpected();
   log("api.claim", { callSid: sid, agentId, status: reply.status, claimedBy: reply.claimedBy });
   switch (reply.status) {
     case 200:
@@ -55,8 +69,8 @@ callRoutes.post("/:sid/decline", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
   const agentId = c.var.agent.id;
-  const reply = await stub.decline(sid, agentId);
-  if (reply.kind !== "decline") throw new HttpError(500, "unexpected call session reply");
+  const reply: Reply = await stub.decline(sid, agentId);
+  if (reply.kind !== "decline") unexpected();
   log("api.decline", { callSid: sid, agentId, status: reply.status });
   switch (reply.status) {
     case 200:
@@ -71,13 +85,6 @@ callRoutes.post("/:sid/decline", async (c) => {
       throw new HttpError(410, "this call has ended or gone to voicemail");
   }
 });
-
-/** Twilio refused to move the call; the call session undid the step, so nothing changed. */
-const CARRIER_REFUSED = "the phone carrier refused to move the call; nothing changed, try again";
-
-function unexpected(): never {
-  throw new HttpError(500, "unexpected call session reply");
-}
 
 callRoutes.post("/:sid/park", async (c) => {
   await noBody(c);
@@ -106,12 +113,8 @@ callRoutes.post("/:sid/retrieve", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
   const agentId = c.var.agent.id;
-  const holding = c.var.agent.currentCallSid;
-  // One call at a time, as for a claim.
-  if (holding && holding !== sid) {
-    log("api.retrieve", { callSid: sid, agentId, status: 409, reason: "agent_busy", holding });
-    return c.json({ retrieved: false, retrievedBy: null, busyWith: holding } satisfies RetrieveResponse, 409);
-  }
+  const busyWith = otherCallHeld(c, sid, "api.retrieve");
+  if (busyWith) return c.json({ retrieved: false, retrievedBy: null, busyWith } satisfies RetrieveResponse, 409);
   const reply: Reply = await stub.retrieve(sid, agentId);
   if (reply.kind !== "retrieve") unexpected();
   log("api.retrieve", { callSid: sid, agentId, status: reply.status, retrievedBy: reply.retrievedBy });
