@@ -15,6 +15,8 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 /** Each console's call requests and browser errors, printed when a test fails. */
 const journals = new WeakMap<Page, string[]>();
+/** The calls this test placed. */
+const placed: string[] = [];
 
 function keepJournal(page: Page): void {
   const journal: string[] = [];
@@ -48,6 +50,10 @@ export function useChromium(): void {
   afterEach(async (ctx) => {
     // A failed test says what each console showed, which the assertion alone does not.
     if (ctx.task.result?.state === "fail") {
+      for (const sid of placed) {
+        const state = await (await fetch(`${baseUrl}/sim/calls/${sid}`)).text().catch((e) => String(e));
+        console.log(`simulated call ${sid}: ${state.slice(0, 1500)}`);
+      }
       for (const c of contexts) {
         for (const page of c.pages()) {
           console.log(await whatItShows(page).catch((e) => `(console unreadable: ${e})`));
@@ -55,6 +61,7 @@ export function useChromium(): void {
         }
       }
     }
+    placed.length = 0;
     for (const c of contexts.splice(0)) await c.close();
     // Whatever a failed test left, every caller hangs up, so the next test starts with idle agents.
     await hangUpEveryCaller();
@@ -69,7 +76,8 @@ async function whatItShows(page: Page): Promise<string> {
     const text = (el: Element | null) => (el?.textContent ?? "").replace(/\s+/g, " ").trim();
     const cards = [...document.querySelectorAll("[data-testid^=agent-card-]")].map((c) => `  ${c.getAttribute("data-testid")} [${c.getAttribute("data-state")}] ${text(c)}`);
     const notices = [...document.querySelectorAll("[data-testid=notice]")].map((n) => `  notice: ${text(n)}`);
-    return [`${text(document.querySelector(".me"))}:`, ...cards, `  lot: ${text(document.querySelector("[data-testid=parking-lot]"))}`, ...notices].join("\n");
+    const panel = (id: string) => `  ${text(document.querySelector(`[aria-labelledby=${id}]`))}`;
+    return [`${text(document.querySelector(".me"))}:`, ...cards, panel("lot-title"), panel("waiting-title"), panel("history-title"), ...notices].join("\n");
   });
 }
 
@@ -137,7 +145,9 @@ export async function placeCall(opts: { speed?: number; message?: number } = {})
     body: JSON.stringify({ from, ...opts }),
   });
   expect(res.status).toBe(201);
-  return { callSid: ((await res.json()) as { callSid: string }).callSid, from };
+  const { callSid } = (await res.json()) as { callSid: string };
+  placed.push(callSid);
+  return { callSid, from };
 }
 
 export async function shoot(name: string, pages: Partial<Record<Who, Page>>): Promise<void> {
