@@ -53,6 +53,8 @@ export async function startServer(config: string, state: string, vars: Record<st
   const args = ["dev", "-c", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn("wrangler", args, { env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+  // Even when the benchmark dies of an uncaught error, its servers must not outlive it.
+  process.once("exit", () => child.kill("SIGTERM"));
   // Every decision logs a line: keep the pipes drained, and only the tail for errors.
   let tail = "";
   // BENCH_LOG=<file> keeps the server's whole log, for finding out why a number is what it is.
