@@ -71,6 +71,13 @@ try {
   // Ten available agents with consoles online: the ring group of every call.
   const ringers = Array.from({ length: 10 }, (_, i) => i);
   const consoles = await Promise.all(ringers.map((i) => p.openConsole(i)));
+  /** Opens consoles for agents consoles.length … k-1, a hundred at a time. */
+  const openUpTo = async (k: number) => {
+    while (consoles.length < k) {
+      const from = consoles.length;
+      consoles.push(...(await Promise.all(Array.from({ length: Math.min(100, k - from) }, (_, j) => p.openConsole(from + j)))));
+    }
+  };
   for (const i of ringers) await p.setAvailable(i, true);
 
   console.error("bench: 1. inbound webhook…");
@@ -87,7 +94,7 @@ try {
   console.error("bench: 2. claim contention…");
   const maxContenders = Math.max(...plan.claimContenders);
   const more = Array.from({ length: maxContenders - 10 }, (_, i) => 10 + i);
-  consoles.push(...(await Promise.all(more.map((i) => p.openConsole(i)))));
+  await openUpTo(maxContenders);
   for (const i of more) await p.setAvailable(i, true);
   const claims = [];
   for (const n of plan.claimContenders) claims.push(await claimContention(p, Array.from({ length: n }, (_, i) => i), plan.claimCalls));
@@ -96,37 +103,19 @@ try {
   for (const c of claims) if (c.wrongWinners || c.errors) failures.push(`claims with ${c.contenders} contenders: ${c.wrongWinners} calls without exactly one winner, ${c.errors} errors`);
   for (const i of more) await p.setAvailable(i, false);
 
-  console.error("bench: 3. answer to everyone…");
-  const fan = [];
-  const memory = [];
-  for (const { consoles: k, rounds } of plan.fanout) {
-    for (const c of consoles.splice(0)) c.close();
-    const before = memoryMiB(server.workerdPid());
-    for (let i = 0; i < k; i += 100) consoles.push(...(await Promise.all(Array.from({ length: Math.min(100, k - i) }, (_, j) => p.openConsole(i + j)))));
-    const after = memoryMiB(server.workerdPid());
-    memory.push({ consoles: k, before, after });
-    fan.push(await answerToEveryone(p, consoles, rounds));
-  }
-  say("\n### 3. Answer to everyone: from the winning claim's response to `call.answered` on every other console\n");
-  say(
-    table(
-      ["consoles", "rounds", "p50 ms", "p99 ms", "max ms", "arrived before the response", "from the claim sent: p50 / p99 ms", "lost"],
-      fan.map((f) => [f.consoles, f.rounds, ms(f.afterResponse.p50), ms(f.afterResponse.p99), ms(f.afterResponse.max), `${f.beforeResponse} of ${f.afterResponse.n}`, `${ms(f.afterRequest.p50)} / ${ms(f.afterRequest.p99)}`, f.lost]),
-    ),
-  );
-  for (const f of fan) if (f.lost) failures.push(`answer to everyone at ${f.consoles} consoles: ${f.lost} messages lost`);
-
+  // Run before part 3's thousand consoles, printed after it.
+  const part4: string[] = [];
   console.error("bench: 4. sustained load…");
-  for (const c of consoles.splice(0)) c.close();
+  // Consoles are added, never closed en masse: each close tells every other console (see below).
   const sus = plan.sustained;
   const workers = Array.from({ length: sus.agents }, (_, i) => i);
-  for (let i = 0; i < sus.agents; i += 100) consoles.push(...(await Promise.all(workers.slice(i, i + 100).map((a) => p.openConsole(a)))));
+  await openUpTo(sus.agents);
   for (const a of workers) await p.setAvailable(a, true);
   const observer = await p.openConsole("admin");
   const load = await sustainedLoad(p, { agents: workers, consoles, observer, rate: sus.rate, seconds: sus.seconds, speed: sus.speed });
   observer.close();
-  say(`\n### 4. Sustained load: ${sus.rate} calls/s for ${sus.seconds} s through the carrier simulator (speed ${sus.speed}), ${sus.agents} agents answering, declining, ignoring and hanging up at random\n`);
-  say(
+  part4.push(`\n### 4. Sustained load: ${sus.rate} calls/s for ${sus.seconds} s through the carrier simulator (speed ${sus.speed}), ${sus.agents} agents answering, declining, ignoring and hanging up at random\n`);
+  part4.push(
     table(
       ["calls", "outcomes", "ended calls/s", "ring latency p50 / p95 / p99 ms", "claim latency p50 / p95 / p99 ms", "errors", "inconsistent calls", "agents left busy"],
       [
@@ -146,9 +135,30 @@ try {
   if (load.errors.length) failures.push(`sustained load: ${load.errors.length} errors:\n  ${load.errors.slice(0, 10).join("\n  ")}`);
   if (load.inconsistent.length) failures.push(`sustained load: inconsistent calls:\n  ${load.inconsistent.slice(0, 10).join("\n  ")}`);
   if (load.stuckAgents.length) failures.push(`sustained load: agents left busy: ${load.stuckAgents.slice(0, 10).join(", ")}`);
-  for (const c of consoles.splice(0)) c.close();
+  for (const a of workers.slice(10)) await p.setAvailable(a, false);
 
-  memoryTable = table(["consoles", "RSS before MiB", "RSS after MiB", "per console KiB", "peak RSS MiB"], memory.map((m) => [m.consoles, ms(m.before.rss), ms(m.after.rss), ms(((m.after.rss - m.before.rss) * 1024) / m.consoles), ms(m.after.peak)]));
+  console.error("bench: 3. answer to everyone…");
+  const fan = [];
+  const memory = [];
+  for (const { consoles: k, rounds } of plan.fanout) {
+    for (const c of consoles.splice(k)) c.close();
+    const before = { consoles: consoles.length, ...memoryMiB(server.workerdPid()) };
+    await openUpTo(k);
+    const after = memoryMiB(server.workerdPid());
+    memory.push({ consoles: k, before, after, added: k - before.consoles });
+    fan.push(await answerToEveryone(p, consoles, rounds));
+  }
+  say("\n### 3. Answer to everyone: from the winning claim's response to `call.answered` on every other console\n");
+  say(
+    table(
+      ["consoles", "rounds", "p50 ms", "p99 ms", "max ms", "arrived before the response", "from the claim sent: p50 / p99 ms", "lost"],
+      fan.map((f) => [f.consoles, f.rounds, ms(f.afterResponse.p50), ms(f.afterResponse.p99), ms(f.afterResponse.max), `${f.beforeResponse} of ${f.afterResponse.n}`, `${ms(f.afterRequest.p50)} / ${ms(f.afterRequest.p99)}`, f.lost]),
+    ),
+  );
+  for (const f of fan) if (f.lost) failures.push(`answer to everyone at ${f.consoles} consoles: ${f.lost} messages lost`);
+  for (const text of part4) say(text);
+
+  memoryTable = table(["consoles", "RSS before opening them MiB", "RSS with them open MiB", "per added console KiB", "peak RSS MiB"], memory.map((m) => [m.consoles, ms(m.before.rss), ms(m.after.rss), m.added > 0 ? ms(((m.after.rss - m.before.rss) * 1024) / m.added) : "–", ms(m.after.peak)]));
   ours = { claims, fan };
 } catch (err) {
   console.error(`bench: the run broke off. The product's last lines:\n${server.tail().slice(-3000)}`);

@@ -55,6 +55,12 @@ export async function startServer(config: string, state: string, vars: Record<st
   const child = spawn("wrangler", args, { env: ENV, stdio: ["ignore", "pipe", "pipe"] });
   // Even when the benchmark dies of an uncaught error, its servers must not outlive it.
   process.once("exit", () => child.kill("SIGTERM"));
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      child.kill("SIGTERM");
+      process.exit(130);
+    });
+  }
   // Every decision logs a line: keep the pipes drained, and only the tail for errors.
   let tail = "";
   // BENCH_LOG=<file> keeps the server's whole log, for finding out why a number is what it is.

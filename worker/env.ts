@@ -33,6 +33,8 @@ export interface Env {
   PARK_TIMEOUT_SECONDS?: string;
   /** Audio file a parked caller hears, looped (default: Twilio-hosted classical music). */
   HOLD_MUSIC_URL?: string;
+  /** "warn" or "error" drops the info lines (one per decision); default "info". */
+  LOG_LEVEL?: string;
   /** "true" seeds an admin and three demo agents into an empty database (npm run dev sets it). */
   DEMO_AGENTS?: string;
   /** Bootstrap admin for a fresh production database (wrangler secrets). */
