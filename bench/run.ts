@@ -26,7 +26,7 @@ const plan = quick
         { consoles: 10, rounds: 5 },
         { consoles: 50, rounds: 5 },
       ],
-      sustained: { agents: 20, rate: 3, seconds: 8, speed: 20 },
+      sustained: { agents: 20, rate: 2, seconds: 6, speed: 10 },
       baselineFanout: [
         { mode: "change feed" as const, consoles: 50, rounds: 5 },
         { mode: "polling" as const, consoles: 50, rounds: 3 },
@@ -43,7 +43,7 @@ const plan = quick
         { consoles: 200, rounds: 50 },
         { consoles: 1000, rounds: 20 },
       ],
-      sustained: { agents: 200, rate: 20, seconds: 60, speed: 10 },
+      sustained: { agents: 200, rate: 5, seconds: 60, speed: 10 },
       baselineFanout: [
         { mode: "change feed" as const, consoles: 10, rounds: 50 },
         { mode: "change feed" as const, consoles: 200, rounds: 50 },
