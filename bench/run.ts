@@ -55,6 +55,7 @@ const plan = quick
 
 const failures: string[] = [];
 let memoryTable = "";
+let openConsoles: { close(): void }[] = [];
 let ours: { claims: Awaited<ReturnType<typeof claimContention>>[]; fan: Awaited<ReturnType<typeof answerToEveryone>>[] } | undefined;
 const sections: string[] = [];
 const say = (s: string) => {
@@ -160,11 +161,14 @@ try {
 
   memoryTable = table(["consoles", "RSS before opening them MiB", "RSS with them open MiB", "per added console KiB", "peak RSS MiB"], memory.map((m) => [m.consoles, ms(m.before.rss), ms(m.after.rss), m.added > 0 ? ms(((m.after.rss - m.before.rss) * 1024) / m.added) : "–", ms(m.after.peak)]));
   ours = { claims, fan };
+  // Closed after the server stops (below), not now: a thousand closes would each tell every console.
+  openConsoles = consoles;
 } catch (err) {
   console.error(`bench: the run broke off. The product's last lines:\n${server.tail().slice(-3000)}`);
   throw err;
 } finally {
   await server.stop();
+  for (const c of openConsoles) c.close();
 }
 
 console.error("bench: 5. the plan's design (claim row in D1, polling or a change feed)…");
@@ -216,3 +220,5 @@ if (failures.length) {
   process.exit(1);
 }
 console.error("\nbench: correctness held (one winner per call, no lost events).");
+// Nothing may keep the process alive once the verdict is out (sockets, ping timers, pollers).
+process.exit(0);
