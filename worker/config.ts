@@ -43,7 +43,19 @@ function httpUrl(raw: string | undefined, fallback: string, name: string): strin
   return raw;
 }
 
+// Read once per env object: every request and every call decision asks for it.
+const cache = new WeakMap<Env, Config>();
+
 export function readConfig(env: Env): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseConfig(env);
+    cache.set(env, config);
+  }
+  return config;
+}
+
+function parseConfig(env: Env): Config {
   const twilioMode = Boolean(env.TWILIO_ACCOUNT_SID);
   const ringTimeoutSeconds = numberVar(env.RING_TIMEOUT_SECONDS, 30, 5, 600, "RING_TIMEOUT_SECONDS");
   return {

@@ -66,7 +66,7 @@ describe("the voice webhook's TwiML", () => {
     expect(xml).toContain(`<Parameter name="parentCallSid" value="${callSid}"/>`);
     expect(xml).toContain(`<Parameter name="purpose" value="inbound"/>`);
     expect(xml).toMatch(/<Dial timeout="30" answerOnBridge="true" action="https:\/\/calls\.example\.test\/twilio\/dial-action\?dial=1" method="POST">/);
-    expect(xml).toMatch(/<Client statusCallback="https:\/\/calls\.example\.test\/twilio\/leg-status\?dial=1" statusCallbackEvent="initiated ringing answered completed"/);
+    expect(xml).toMatch(/<Client statusCallback="https:\/\/calls\.example\.test\/twilio\/leg-status\?dial=1" statusCallbackEvent="answered completed"/);
   });
 
   it("with three agents rings all three at once", async () => {

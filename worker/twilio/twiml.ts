@@ -20,7 +20,10 @@ export function ringGroupTwiml(callSid: string, agentIds: string[], urls: Twilio
   for (const agentId of agentIds) {
     const client = dial.client({
       statusCallback: urls.legStatus,
-      statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+      // Only what changes a decision: a leg answered, or ended (completed, no-answer, busy, canceled,
+      // failed all come as "completed"). "initiated" and "ringing" would be two more webhooks per agent
+      // per call and decide nothing; the ring itself is recorded when the <Dial> is sent.
+      statusCallbackEvent: ["answered", "completed"],
       statusCallbackMethod: "POST",
     });
     client.identity(agentId);
