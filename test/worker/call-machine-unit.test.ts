@@ -49,6 +49,19 @@ describe("starting a call", () => {
 });
 
 describe("claims", () => {
+  it("hands back the very same state for a refusal, so nothing is written for it", () => {
+    const won = run([start(), claim("b")]).state;
+    const lost = transition(won, claim("a"), config, SID);
+    expect(lost.reply).toEqual({ kind: "claim", status: 409, claimedBy: "b" });
+    expect(lost.state).toBe(won);
+    expect(transition(won, claim("c", T0 + 2000), config, SID).state).toBe(won);
+    // A winner is a new object, and the old one is untouched.
+    const fresh = run([start()]).state;
+    const step = transition(fresh, claim("a"), config, SID);
+    expect(step.state).not.toBe(fresh);
+    expect(fresh.phase).toBe("ringing");
+  });
+
   it("gives the call to the first claimer and 409 to the others, naming the winner", () => {
     const { state, replies, effects } = run([start(), claim("b"), claim("a"), claim("c"), claim("b")]);
     expect(replies.slice(1)).toEqual([

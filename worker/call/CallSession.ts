@@ -27,10 +27,11 @@ import {
 import { applyEntries, type OutboxEntry } from "./record";
 
 const STATE_KEY = "state";
-const OUTBOX_PREFIX = "outbox:";
-const OUTBOX_COUNTER_KEY = "outboxCounter";
+const OUTBOX_KEY = "outbox";
 /** Retry delay when D1 or the switchboard could not be reached; doubles up to a minute. */
 const RETRY_BASE_MS = 500;
+/** At the latest, the outbox left by a crash in the middle of a drain is applied this long after. */
+const OUTBOX_GUARD_MS = 60_000;
 /** Slots past PARK_SLOTS a transfer may hold, so that a declined transfer always has a slot to return to. */
 const TRANSFER_OVERFLOW_SLOTS = 1000;
 
@@ -44,6 +45,14 @@ type Redirect = Extract<Effect, { type: "redirect" }>;
  */
 export class CallSession extends DurableObject<Env> {
   private state: CallState | null;
+  /**
+   * Effects decided but not yet in D1 and on the consoles, oldest first: one storage key, mirrored
+   * here. One key rather than a key per entry: listing and deleting keys one by one was the call
+   * session's biggest cost under load (bench profile, docs/benchmarks.md).
+   */
+  private outbox: OutboxEntry[];
+  /** The alarm as last set by this instance (undefined: not known since it started). */
+  private alarmAt: number | null | undefined = undefined;
   private draining: Promise<void> | null = null;
   private retries = 0;
   /** Park and transfer reserve a slot before they are decided: one at a time per call. */
@@ -53,6 +62,7 @@ export class CallSession extends DurableObject<Env> {
     super(ctx, env);
     // Runs again after eviction or hibernation: SQLite-backed storage reads are synchronous.
     this.state = ctx.storage.kv.get<CallState>(STATE_KEY) ?? null;
+    this.outbox = ctx.storage.kv.get<OutboxEntry[]>(OUTBOX_KEY) ?? [];
   }
 
   start(callSid: string, from: string, to: string, ringGroup: string[], origin: string) {
@@ -103,6 +113,7 @@ export class CallSession extends DurableObject<Env> {
   }
 
   async alarm(): Promise<void> {
+    this.alarmAt = null; // a fired alarm is gone
     if (this.state && recallDue(this.state, Date.now())) {
       // Who can take the call back is read now, not when it was parked. A failure here throws, and
       // the runtime retries the alarm.
@@ -150,11 +161,8 @@ export class CallSession extends DurableObject<Env> {
       this.ctx.storage.kv.put(STATE_KEY, step.state);
     }
     if (effects.length > 0 && this.state) {
-      // Its own counter, not the call's seq: a step may publish without recording an event.
-      const n = (this.ctx.storage.kv.get<number>(OUTBOX_COUNTER_KEY) ?? 0) + 1;
-      this.ctx.storage.kv.put(OUTBOX_COUNTER_KEY, n);
-      const entry: OutboxEntry = { call: view(this.state), effects };
-      this.ctx.storage.kv.put(OUTBOX_PREFIX + String(n).padStart(12, "0"), entry);
+      this.outbox.push({ call: view(this.state), effects });
+      this.ctx.storage.kv.put(OUTBOX_KEY, this.outbox);
     }
     log("call.decision", {
       callSid,
@@ -165,7 +173,7 @@ export class CallSession extends DurableObject<Env> {
       phase: this.state?.phase ?? null,
     });
     if (effects.length > 0) {
-      await this.scheduleAlarm();
+      await this.guardOutbox();
       // Answer only once D1 and every console know: the caller of claim() can rely on it.
       await this.drain();
     }
@@ -216,16 +224,15 @@ export class CallSession extends DurableObject<Env> {
 
   private async drainLoop(): Promise<void> {
     const db = openDb(this.env.DB);
-    for (;;) {
-      const pending = [...this.ctx.storage.kv.list<OutboxEntry>({ prefix: OUTBOX_PREFIX })];
-      if (pending.length === 0) break;
+    while (this.outbox.length > 0) {
+      const pending = this.outbox.slice();
       try {
-        const messages = await applyEntries(
-          db,
-          pending.map(([, e]) => e),
-        );
+        const messages = await applyEntries(db, pending);
         await switchboard(this.env).publish(messages);
-        for (const [key] of pending) this.ctx.storage.kv.delete(key);
+        // Entries decided while these were applied stay, in order, for the next turn of the loop.
+        this.outbox.splice(0, pending.length);
+        if (this.outbox.length > 0) this.ctx.storage.kv.put(OUTBOX_KEY, this.outbox);
+        else this.ctx.storage.kv.delete(OUTBOX_KEY);
         this.retries = 0;
       } catch (err) {
         this.retries++;
@@ -237,11 +244,25 @@ export class CallSession extends DurableObject<Env> {
     await this.scheduleAlarm();
   }
 
+  /**
+   * Before a drain: an alarm soon enough that entries a crash left behind are still applied. Usually
+   * the call's own alarm (the ring's give-up) is already that soon, and nothing is written.
+   */
+  private async guardOutbox(): Promise<void> {
+    const by = Math.min(Date.now() + OUTBOX_GUARD_MS, nextAlarm(this.state) ?? Infinity);
+    if (this.alarmAt != null && this.alarmAt <= by) return;
+    this.alarmAt = by;
+    await this.ctx.storage.setAlarm(by);
+  }
+
   private async scheduleAlarm(): Promise<void> {
-    const pending = this.ctx.storage.kv.list({ prefix: OUTBOX_PREFIX, limit: 1 });
-    const retryAt = [...pending].length > 0 ? Date.now() + Math.min(60_000, RETRY_BASE_MS * 2 ** this.retries) : null;
+    const retryAt = this.outbox.length > 0 ? Date.now() + Math.min(60_000, RETRY_BASE_MS * 2 ** this.retries) : null;
     const due = [nextAlarm(this.state), retryAt].filter((t): t is number => t !== null);
-    if (due.length === 0) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.min(...due));
+    const at = due.length === 0 ? null : Math.min(...due);
+    // Each alarm write is a storage write: skip the ones that would change nothing.
+    if (at === this.alarmAt) return;
+    this.alarmAt = at;
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
   }
 }

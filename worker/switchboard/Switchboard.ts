@@ -26,6 +26,7 @@ interface Attachment {
 export class Switchboard extends DurableObject<Env> {
   /** Bumped by every agent or voicemail message: a snapshot read from D1 across one is read again. */
   private d1Version = 0;
+  private liveCache: Map<string, CallView> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,18 +63,23 @@ export class Switchboard extends DurableObject<Env> {
 
   /** Called by call sessions and the API, in the order things happened for each call. */
   publish(messages: ServerMessage[]): void {
+    // One list of sockets for the whole batch: asking the runtime for it per message was a third of
+    // the switchboard's CPU under load (bench profile, docs/benchmarks.md).
+    const sockets = this.ctx.getWebSockets();
     // Only agent updates need presence; computing it walks every socket.
-    const online = messages.some((m) => m.type === "agent.updated") ? this.onlineAgentIds() : new Set<string>();
+    const online = messages.some((m) => m.type === "agent.updated") ? this.onlineAgentIds(sockets) : new Set<string>();
+    const calls = new Map<string, CallView>();
     for (const raw of messages) {
       let msg = raw;
       if (isCallMessage(msg)) {
-        this.remember(msg.call);
+        calls.set(msg.call.callSid, newerCall(calls.get(msg.call.callSid), msg.call));
         if (msg.type === "call.ended") this.d1Version++; // history comes from D1
       }
       if (msg.type === "agent.updated") msg = { ...msg, agent: { ...msg.agent, online: online.has(msg.agent.id) } };
       if (!isCallMessage(msg)) this.d1Version++;
-      this.broadcast(msg);
+      broadcast(sockets, msg);
     }
+    for (const call of calls.values()) this.remember(call);
   }
 
   /** Agents with a console that pinged recently; stale consoles are dropped on the way. */
@@ -83,7 +89,7 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   liveCalls(): CallView[] {
-    return [...this.ctx.storage.kv.list<CallView>({ prefix: CALL_PREFIX })].map(([, v]) => v);
+    return [...this.live().values()];
   }
 
   /** Closes consoles that stopped pinging and tells everyone their agents went offline. */
@@ -125,28 +131,32 @@ export class Switchboard extends DurableObject<Env> {
     this.webSocketClose(ws, 1006);
   }
 
-  private remember(call: CallView): void {
-    const key = CALL_PREFIX + call.callSid;
-    const kept = newerCall(this.ctx.storage.kv.get<CallView>(key), call);
-    if (kept !== call) return;
-    if (isLive(call)) this.ctx.storage.kv.put(key, call);
-    else this.ctx.storage.kv.delete(key);
+  /** The live calls, read from storage once per wake-up and kept in step with it after that. */
+  private live(): Map<string, CallView> {
+    this.liveCache ??= new Map([...this.ctx.storage.kv.list<CallView>({ prefix: CALL_PREFIX })].map(([, v]) => [v.callSid, v]));
+    return this.liveCache;
   }
 
-  private broadcast(msg: ServerMessage): void {
-    const frame = JSON.stringify(msg);
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(frame);
-      } catch {
-        // A socket closing under us; its close handler cleans up.
-      }
+  private remember(call: CallView): void {
+    const live = this.live();
+    if (newerCall(live.get(call.callSid), call) !== call) return;
+    const key = CALL_PREFIX + call.callSid;
+    if (isLive(call)) {
+      live.set(call.callSid, call);
+      this.ctx.storage.kv.put(key, call);
+    } else {
+      live.delete(call.callSid);
+      this.ctx.storage.kv.delete(key);
     }
   }
 
-  private onlineAgentIds(except?: WebSocket): Set<string> {
+  private broadcast(msg: ServerMessage): void {
+    broadcast(this.ctx.getWebSockets(), msg);
+  }
+
+  private onlineAgentIds(sockets = this.ctx.getWebSockets(), except?: WebSocket): Set<string> {
     const ids = new Set<string>();
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of sockets) {
       if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
       // The socket's tag is its agent (acceptWebSocket(server, [agentId])): cheaper than its attachment.
       const agentId = this.ctx.getTags(ws)[0];
@@ -156,7 +166,7 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   private announceOffline(before: Set<string>, closing?: WebSocket): void {
-    const after = this.onlineAgentIds(closing);
+    const after = this.onlineAgentIds(undefined, closing);
     for (const agentId of before) {
       if (!after.has(agentId)) {
         log("console.offline", { agentId });
@@ -184,6 +194,17 @@ export class Switchboard extends DurableObject<Env> {
 
 function attachment(ws: WebSocket): Attachment | null {
   return (ws.deserializeAttachment() as Attachment | null) ?? null;
+}
+
+function broadcast(sockets: WebSocket[], msg: ServerMessage): void {
+  const frame = JSON.stringify(msg);
+  for (const ws of sockets) {
+    try {
+      ws.send(frame);
+    } catch {
+      // A socket closing under us; its close handler cleans up.
+    }
+  }
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {
