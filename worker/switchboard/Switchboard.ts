@@ -27,6 +27,7 @@ export class Switchboard extends DurableObject<Env> {
   /** Bumped by every agent or voicemail message: a snapshot read from D1 across one is read again. */
   private d1Version = 0;
   private liveCache: Map<string, CallView> | null = null;
+  private socketCache: Set<WebSocket> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -45,6 +46,7 @@ export class Switchboard extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [agentId]);
+    this.consoles().add(server);
     server.serializeAttachment({ agentId, connectedAt: Date.now() } satisfies Attachment);
     const online = this.onlineAgentIds();
     send(server, {
@@ -56,16 +58,14 @@ export class Switchboard extends DurableObject<Env> {
       at: Date.now(),
     });
     if (!wasOnline) this.broadcast({ type: "agent.presence", agentId, online: true });
-    log("console.connected", { agentId, consoles: this.ctx.getWebSockets().length });
+    log("console.connected", { agentId, consoles: this.consoles().size });
     await this.ensurePruneAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** Called by call sessions and the API, in the order things happened for each call. */
   publish(messages: ServerMessage[]): void {
-    // One list of sockets for the whole batch: asking the runtime for it per message was a third of
-    // the switchboard's CPU under load (bench profile, docs/benchmarks.md).
-    const sockets = this.ctx.getWebSockets();
+    const sockets = this.consoles();
     // Only agent updates need presence; computing it walks every socket.
     const online = messages.some((m) => m.type === "agent.updated") ? this.onlineAgentIds(sockets) : new Set<string>();
     const calls = new Map<string, CallView>();
@@ -96,7 +96,7 @@ export class Switchboard extends DurableObject<Env> {
   prune(now = Date.now()): void {
     const { pingTimeoutMs } = readConfig(this.env);
     const before = this.onlineAgentIds();
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of this.consoles()) {
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       // Every ring prunes: a console that pinged lately is kept without deserializing its attachment.
       if (now - pinged <= pingTimeoutMs) continue;
@@ -104,6 +104,7 @@ export class Switchboard extends DurableObject<Env> {
       if (a && isStale({ agentId: a.agentId, lastSeen: Math.max(pinged, a.connectedAt) }, now, pingTimeoutMs)) {
         log("console.dropped", { agentId: a.agentId, reason: "no ping", silentMs: now - Math.max(pinged, a.connectedAt) }, "warn");
         closeQuietly(ws, 4000, "no ping");
+        this.consoles().delete(ws);
       }
     }
     this.announceOffline(before);
@@ -123,12 +124,23 @@ export class Switchboard extends DurableObject<Env> {
   webSocketClose(ws: WebSocket, code: number): void {
     // 1005/1006 mean the peer vanished without a close frame; answering is harmless either way.
     closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
+    this.consoles().delete(ws);
     const a = attachment(ws);
     if (a) this.announceOffline(new Set([a.agentId]), ws);
   }
 
   webSocketError(ws: WebSocket): void {
     this.webSocketClose(ws, 1006);
+  }
+
+  /**
+   * The consoles' sockets: asked of the runtime once per wake-up, then kept in step on accept and
+   * close. Asking for them on every publish was a third of the switchboard's CPU under load (bench
+   * profile, docs/benchmarks.md).
+   */
+  private consoles(): Set<WebSocket> {
+    this.socketCache ??= new Set(this.ctx.getWebSockets());
+    return this.socketCache;
   }
 
   /** The live calls, read from storage once per wake-up and kept in step with it after that. */
@@ -151,12 +163,13 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   private broadcast(msg: ServerMessage): void {
-    broadcast(this.ctx.getWebSockets(), msg);
+    broadcast(this.consoles(), msg);
   }
 
-  private onlineAgentIds(sockets = this.ctx.getWebSockets(), except?: WebSocket): Set<string> {
+  private onlineAgentIds(sockets = this.consoles(), except?: WebSocket): Set<string> {
     const ids = new Set<string>();
     for (const ws of sockets) {
+      if (ws.readyState === WebSocket.CLOSED) sockets.delete(ws);
       if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
       // The socket's tag is its agent (acceptWebSocket(server, [agentId])): cheaper than its attachment.
       const agentId = this.ctx.getTags(ws)[0];
@@ -186,7 +199,7 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   private async ensurePruneAlarm(): Promise<void> {
-    if (this.ctx.getWebSockets().length === 0) return;
+    if (this.consoles().size === 0) return;
     if ((await this.ctx.storage.getAlarm()) !== null) return;
     await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).pingTimeoutMs / 2);
   }
@@ -196,7 +209,7 @@ function attachment(ws: WebSocket): Attachment | null {
   return (ws.deserializeAttachment() as Attachment | null) ?? null;
 }
 
-function broadcast(sockets: WebSocket[], msg: ServerMessage): void {
+function broadcast(sockets: Iterable<WebSocket>, msg: ServerMessage): void {
   const frame = JSON.stringify(msg);
   for (const ws of sockets) {
     try {
