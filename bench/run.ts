@@ -6,13 +6,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { baselineClaims, baselineFanout, CONSOLE_POLL_MS, FEED_POLL_MS } from "./baselineBench.ts";
 import { sustainedLoad } from "./sustained.ts";
-import { Product, seed } from "./product.ts";
-import { prepareState, run, startServer } from "./server.ts";
+import { AUTH_TOKEN, type Console, Product, type Seed, seed } from "./product.ts";
+import { memoryMiB, prepareState, run, startServer } from "./server.ts";
 import { floorLatency, webhookLatency } from "./webhook.ts";
 import { claimContention } from "./claims.ts";
 import { answerToEveryone } from "./fanout.ts";
 import { ms, table } from "./stats.ts";
-import { memoryMiB } from "./server.ts";
 
 const quick = process.argv.includes("--quick");
 const plan = quick
@@ -26,7 +25,7 @@ const plan = quick
         { consoles: 10, rounds: 5 },
         { consoles: 50, rounds: 5 },
       ],
-      sustained: { agents: 20, rate: 2, seconds: 6, speed: 10 },
+      sustained: { agents: 20, speed: 10, runs: [{ rate: 2, seconds: 6 }] },
       baselineFanout: [
         { mode: "change feed" as const, consoles: 50, rounds: 5 },
         { mode: "polling" as const, consoles: 50, rounds: 3 },
@@ -43,7 +42,8 @@ const plan = quick
         { consoles: 200, rounds: 50 },
         { consoles: 1000, rounds: 20 },
       ],
-      sustained: { agents: 200, rate: 5, seconds: 60, speed: 10 },
+      // The first rate is what this machine sustains; the second is twice that, to show what overload does.
+      sustained: { agents: 200, speed: 10, runs: [{ rate: 4, seconds: 60 }, { rate: 8, seconds: 20 }] },
       baselineFanout: [
         { mode: "change feed" as const, consoles: 10, rounds: 50 },
         { mode: "change feed" as const, consoles: 200, rounds: 50 },
@@ -54,7 +54,13 @@ const plan = quick
     };
 
 const failures: string[] = [];
-let memoryTable = "";
+const began = Date.now();
+/** Progress on stderr, with the time since the start: a full run takes minutes. */
+const progress = (text: string) => {
+  const s = Math.round((Date.now() - began) / 1000);
+  console.error(`bench [${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}] ${text}`);
+};
+const memoryRows: (string | number)[][] = [];
 let openConsoles: { close(): void }[] = [];
 let ours: { claims: Awaited<ReturnType<typeof claimContention>>[]; fan: Awaited<ReturnType<typeof answerToEveryone>>[] } | undefined;
 const sections: string[] = [];
@@ -63,11 +69,83 @@ const say = (s: string) => {
   sections.push(s);
 };
 
+/**
+ * Part 4 on a server of its own, started fresh: parts 1 and 2 leave a thousand call sessions and
+ * about a gigabyte in the one workerd process, and a sustained load measured after them measures
+ * that (docs/benchmarks.md). Also gives the per-console memory on a fresh server.
+ */
+async function sustainedPart(state: string, seededSus: Seed): Promise<{ text: string; memory: (string | number)[] }> {
+  const sus = plan.sustained;
+  progress(`4. a fresh server with ${sus.agents} agents for the sustained load…`);
+  const s = await startServer("wrangler.toml", state, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
+  const p = new Product(s.directUrl, seededSus);
+  const consoles: Console[] = [];
+  try {
+    // The first console wakes the switchboard itself: measure from the second one on.
+    consoles.push(await p.openConsole(0));
+    const before = memoryMiB(s.workerdPid());
+    for (let from = 1; from < sus.agents; from += 100) {
+      consoles.push(...(await Promise.all(Array.from({ length: Math.min(100, sus.agents - from) }, (_, j) => p.openConsole(from + j)))));
+    }
+    const after = memoryMiB(s.workerdPid());
+    const workers = Array.from({ length: sus.agents }, (_, i) => i);
+    for (const a of workers) await p.setAvailable(a, true);
+    const loads = [];
+    for (const { rate, seconds } of sus.runs) {
+      progress(`4. sustained load: ${rate} calls/s for ${seconds} s…`);
+      const observer = await p.openConsole("admin");
+      loads.push(await sustainedLoad(p, { agents: workers, consoles, observer, rate, seconds, speed: sus.speed }));
+      observer.close();
+    }
+    const text = [
+      `\n### 4. Sustained load through the carrier simulator (speed ${sus.speed}), ${sus.agents} agents answering, declining, ignoring and hanging up at random\n`,
+      table(
+        ["calls/s offered", "for s", "calls", "outcomes", "ended calls/s", "ring latency p50 / p95 / p99 ms", "claim latency p50 / p95 / p99 ms", "errors", "inconsistent calls", "agents left busy"],
+        loads.map((load) => [
+          load.rate,
+          load.seconds,
+          load.placed,
+          Object.entries(load.outcomes).map(([k, v]) => `${k} ${v}`).join(", "),
+          load.throughput.toFixed(1),
+          `${ms(load.ringLatency.p50)} / ${ms(load.ringLatency.p95)} / ${ms(load.ringLatency.p99)}`,
+          `${ms(load.claimLatency.p50)} / ${ms(load.claimLatency.p95)} / ${ms(load.claimLatency.p99)}`,
+          load.errors.length,
+          load.inconsistent.length,
+          load.stuckAgents.length,
+        ]),
+      ),
+    ].join("\n");
+    for (const load of loads) {
+      const at = `sustained load at ${load.rate} calls/s`;
+      if (load.errors.length) failures.push(`${at}: ${load.errors.length} errors:\n  ${load.errors.slice(0, 10).join("\n  ")}`);
+      if (load.inconsistent.length) failures.push(`${at}: inconsistent calls:\n  ${load.inconsistent.slice(0, 10).join("\n  ")}`);
+      if (load.stuckAgents.length) failures.push(`${at}: agents left busy: ${load.stuckAgents.slice(0, 10).join(", ")}`);
+    }
+    const perConsole = ((after.rss - before.rss) * 1024) / (sus.agents - 1);
+    return { text, memory: [`${sus.agents} (a fresh server)`, ms(before.rss), ms(after.rss), ms(perConsole), ms(after.peak)] };
+  } catch (err) {
+    console.error(`bench: the run broke off. The product's last lines:\n${s.tail().slice(-3000)}`);
+    throw err;
+  } finally {
+    await s.stop();
+    for (const c of consoles) c.close();
+  }
+}
+
 if (!existsSync("dist/index.html")) run("vite", ["build", "-c", "web/vite.config.ts", "--logLevel", "warn"]);
 const seeded = seed(plan.agents);
-console.error(`bench: seeding ${plan.agents} agents and starting the product in workerd…`);
-const server = await startServer("wrangler.toml", prepareState("wrangler.toml", seeded.sql), { TWILIO_AUTH_TOKEN: "bench-auth-token" });
-const p = new Product(server.url, seeded);
+const seededSus = seed(plan.sustained.agents);
+progress(`preparing three local databases (${plan.agents} agents, ${plan.sustained.agents} agents, the plan's design)…`);
+// All at once and before anything is measured: each is a few seconds of wrangler CLI.
+const [mainState, sustainedState, baselineState] = await Promise.all([
+  prepareState("wrangler.toml", seeded.sql),
+  prepareState("wrangler.toml", seededSus.sql),
+  prepareState("bench/baseline/wrangler.toml", null),
+]);
+progress("starting the product in workerd…");
+const server = await startServer("wrangler.toml", mainState, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
+// Past wrangler's dev proxy (bench/server.ts directUrl), for both designs alike.
+const p = new Product(server.directUrl, seeded);
 try {
   // Ten available agents with consoles online: the ring group of every call.
   const ringers = Array.from({ length: 10 }, (_, i) => i);
@@ -81,7 +159,7 @@ try {
   };
   for (const i of ringers) await p.setAvailable(i, true);
 
-  console.error("bench: 1. inbound webhook…");
+  progress("1. inbound webhook…");
   const hooks = [];
   for (const c of plan.webhookConcurrency) hooks.push(await webhookLatency(p, c, plan.webhookCalls, 10));
   const floors = [];
@@ -92,7 +170,7 @@ try {
   say(table(["requests in flight", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms"], floors.map(({ c, s }) => [c, s.n, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)])));
   for (const h of hooks) if (h.errors) failures.push(`webhook at ${h.concurrency} in flight: ${h.errors} wrong answers`);
 
-  console.error("bench: 2. claim contention…");
+  progress("2. claim contention…");
   const maxContenders = Math.max(...plan.claimContenders);
   const more = Array.from({ length: maxContenders - 10 }, (_, i) => 10 + i);
   await openUpTo(maxContenders);
@@ -104,41 +182,7 @@ try {
   for (const c of claims) if (c.wrongWinners || c.errors) failures.push(`claims with ${c.contenders} contenders: ${c.wrongWinners} calls without exactly one winner, ${c.errors} errors`);
   for (const i of more) await p.setAvailable(i, false);
 
-  // Run before part 3's thousand consoles, printed after it.
-  const part4: string[] = [];
-  console.error("bench: 4. sustained load…");
-  // Consoles are added, never closed en masse: each close tells every other console (see below).
-  const sus = plan.sustained;
-  const workers = Array.from({ length: sus.agents }, (_, i) => i);
-  await openUpTo(sus.agents);
-  for (const a of workers) await p.setAvailable(a, true);
-  const observer = await p.openConsole("admin");
-  const load = await sustainedLoad(p, { agents: workers, consoles, observer, rate: sus.rate, seconds: sus.seconds, speed: sus.speed });
-  observer.close();
-  part4.push(`\n### 4. Sustained load: ${sus.rate} calls/s for ${sus.seconds} s through the carrier simulator (speed ${sus.speed}), ${sus.agents} agents answering, declining, ignoring and hanging up at random\n`);
-  part4.push(
-    table(
-      ["calls", "outcomes", "ended calls/s", "ring latency p50 / p95 / p99 ms", "claim latency p50 / p95 / p99 ms", "errors", "inconsistent calls", "agents left busy"],
-      [
-        [
-          load.placed,
-          Object.entries(load.outcomes).map(([k, v]) => `${k} ${v}`).join(", "),
-          load.throughput.toFixed(1),
-          `${ms(load.ringLatency.p50)} / ${ms(load.ringLatency.p95)} / ${ms(load.ringLatency.p99)}`,
-          `${ms(load.claimLatency.p50)} / ${ms(load.claimLatency.p95)} / ${ms(load.claimLatency.p99)}`,
-          load.errors.length,
-          load.inconsistent.length,
-          load.stuckAgents.length,
-        ],
-      ],
-    ),
-  );
-  if (load.errors.length) failures.push(`sustained load: ${load.errors.length} errors:\n  ${load.errors.slice(0, 10).join("\n  ")}`);
-  if (load.inconsistent.length) failures.push(`sustained load: inconsistent calls:\n  ${load.inconsistent.slice(0, 10).join("\n  ")}`);
-  if (load.stuckAgents.length) failures.push(`sustained load: agents left busy: ${load.stuckAgents.slice(0, 10).join(", ")}`);
-  for (const a of workers.slice(10)) await p.setAvailable(a, false);
-
-  console.error("bench: 3. answer to everyone…");
+  progress("3. answer to everyone…");
   const fan = [];
   const memory = [];
   for (const { consoles: k, rounds } of plan.fanout) {
@@ -157,9 +201,8 @@ try {
     ),
   );
   for (const f of fan) if (f.lost) failures.push(`answer to everyone at ${f.consoles} consoles: ${f.lost} messages lost`);
-  for (const text of part4) say(text);
 
-  memoryTable = table(["consoles", "RSS before opening them MiB", "RSS with them open MiB", "per added console KiB", "peak RSS MiB"], memory.map((m) => [m.consoles, ms(m.before.rss), ms(m.after.rss), m.added > 0 ? ms(((m.after.rss - m.before.rss) * 1024) / m.added) : "–", ms(m.after.peak)]));
+  memoryRows.push(...memory.map((m) => [`${m.consoles} (after parts 1 and 2)`, ms(m.before.rss), ms(m.after.rss), m.added > 0 ? ms(((m.after.rss - m.before.rss) * 1024) / m.added) : "–", ms(m.after.peak)]));
   ours = { claims, fan };
   // Closed after the server stops (below), not now: a thousand closes would each tell every console.
   openConsoles = consoles;
@@ -171,13 +214,17 @@ try {
   for (const c of openConsoles) c.close();
 }
 
-console.error("bench: 5. the plan's design (claim row in D1, polling or a change feed)…");
-const baseline = await startServer("bench/baseline/wrangler.toml", prepareState("bench/baseline/wrangler.toml", null), { FEED_POLL_MS: String(FEED_POLL_MS) });
+const part4 = await sustainedPart(sustainedState, seededSus);
+say(part4.text);
+memoryRows.unshift(part4.memory);
+
+progress("5. the plan's design (claim row in D1, polling or a change feed)…");
+const baseline = await startServer("bench/baseline/wrangler.toml", baselineState, { FEED_POLL_MS: String(FEED_POLL_MS) });
 try {
   const bClaims = [];
-  for (const n of plan.claimContenders) bClaims.push(await baselineClaims(baseline.url, n, plan.claimCalls));
+  for (const n of plan.claimContenders) bClaims.push(await baselineClaims(baseline.directUrl, n, plan.claimCalls));
   const bFan = [];
-  for (const f of plan.baselineFanout) bFan.push(await baselineFanout(baseline.url, f.mode, f.consoles, f.rounds));
+  for (const f of plan.baselineFanout) bFan.push(await baselineFanout(baseline.directUrl, f.mode, f.consoles, f.rounds));
   say(`\n### 5. The plan's design on the same machine: \`INSERT … ON CONFLICT (call_sid) DO NOTHING\` in D1; consoles poll every ${CONSOLE_POLL_MS} ms, or a change feed polls every ${FEED_POLL_MS} ms and pushes\n`);
   say(table(["contenders", "calls", "p50 ms", "p95 ms", "p99 ms", "max ms", "calls without exactly one winner"], bClaims.map((c) => [c.contenders, c.calls, ms(c.latency.p50), ms(c.latency.p95), ms(c.latency.p99), ms(c.latency.max), c.wrongWinners])));
   say("");
@@ -204,7 +251,7 @@ try {
 }
 
 say("\n### 6. Memory (the workerd process serving the product)\n");
-say(memoryTable);
+say(table(["consoles", "RSS before opening them MiB", "RSS with them open MiB", "per added console KiB", "peak RSS MiB"], memoryRows));
 
 if (!quick) {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -212,7 +259,7 @@ if (!quick) {
   const docs = readFileSync("docs/benchmarks.md", "utf8");
   const generated = [`Made by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, on ${machine}.`, "", ...sections].join("\n");
   writeFileSync("docs/benchmarks.md", docs.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${generated}\n<!-- bench:end -->`));
-  console.error("bench: wrote docs/benchmarks.md");
+  progress("wrote docs/benchmarks.md");
 }
 
 if (failures.length) {

@@ -1,7 +1,7 @@
 // Starts a worker under `wrangler dev` the way `npm run dev` does (local workerd, local D1 in a state
 // folder of its own), waits until it answers, and finds its workerd process for memory readings.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,13 @@ import { join } from "node:path";
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
 
 export interface Server {
+  /** wrangler's dev proxy, as a browser on `npm run dev` reaches the app. */
   url: string;
+  /**
+   * The worker's own socket in workerd, past wrangler's dev proxy: the proxy exists for live reload,
+   * production has nothing like it, and it added a third of the CPU per request. `url` if not found.
+   */
+  directUrl: string;
   state: string;
   child: ChildProcess;
   /** The last lines the server printed, for a failure's report. */
@@ -36,14 +42,28 @@ export function run(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-/** Applies the migrations and then `seedSql` to a fresh local D1 in a new state folder. */
-export function prepareState(config: string, seedSql: string | null): string {
+function runAsync(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} failed:\n${out}`))));
+  });
+}
+
+/**
+ * Applies the migrations and then `seedSql` to a fresh local D1 in a new state folder. Asynchronous,
+ * so that a run can prepare all its servers' databases at once, before it measures anything.
+ */
+export async function prepareState(config: string, seedSql: string | null): Promise<string> {
   const state = mkdtempSync(join(tmpdir(), "ringall-bench-"));
-  run("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config]);
+  await runAsync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config]);
   if (seedSql) {
     const file = join(state, "seed.sql");
     writeFileSync(file, seedSql);
-    run("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", state, "-c", config, "--file", file]);
+    await runAsync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", state, "-c", config, "--file", file]);
   }
   return state;
 }
@@ -83,12 +103,14 @@ export async function startServer(config: string, state: string, vars: Record<st
     if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within 90 s:\n${tail}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  const direct = await findDirectUrl(child.pid!, port);
   return {
     url,
+    directUrl: direct?.url ?? url,
     state,
     child,
     tail: () => tail,
-    workerdPid: () => findDescendant(child.pid!, "workerd"),
+    workerdPid: () => direct?.pid ?? descendants(child.pid!).find((pid) => comm(pid) === "workerd") ?? null,
     async stop() {
       child.kill("SIGTERM");
       if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
@@ -97,22 +119,55 @@ export async function startServer(config: string, state: string, vars: Record<st
   };
 }
 
-function findDescendant(pid: number, name: string): number | null {
-  const kids = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number);
-  for (const k of kids) {
+/** Listening TCP ports (IPv4) of a process, from /proc: socket inodes of its fds in /proc/net/tcp. */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
-      if (readFileSync(`/proc/${k}/comm`, "utf8").trim() === name) return k;
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
     } catch {
-      continue;
+      // closed meanwhile
     }
-    const deeper = findDescendant(k, name);
-    if (deeper) return deeper;
   }
-  for (const k of kids) {
-    const deeper = findDescendant(k, name);
-    if (deeper) return deeper;
+  const ports: number[] = [];
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // f[1] local address "0100007F:1F90", f[3] state (0A = LISTEN), f[9] inode
+    if (f[3] === "0A" && f[9] && inodes.has(f[9])) ports.push(parseInt(f[1]!.split(":")[1]!, 16));
+  }
+  return ports;
+}
+
+/** The workerd process and port that answer /healthz themselves, other than the proxy's port. */
+async function findDirectUrl(root: number, proxyPort: number): Promise<{ url: string; pid: number } | null> {
+  for (const pid of descendants(root)) {
+    if (comm(pid) !== "workerd") continue;
+    for (const port of listeningPorts(pid)) {
+      if (port === proxyPort) continue;
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+        const body = (await res.json()) as { ok?: boolean };
+        if (res.ok && body.ok === true) return { url: `http://127.0.0.1:${port}`, pid };
+      } catch {
+        // not an HTTP socket of the worker (the inspector, a loopback service)
+      }
+    }
   }
   return null;
+}
+
+function descendants(pid: number): number[] {
+  const kids = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number);
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return ""; // gone meanwhile
+  }
 }
 
 /** Resident and peak resident memory of a process, in MiB (Linux /proc). */
