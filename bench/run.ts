@@ -25,7 +25,8 @@ const plan = quick
         { consoles: 10, rounds: 5 },
         { consoles: 50, rounds: 5 },
       ],
-      sustained: { agents: 20, speed: 10, runs: [{ rate: 2, seconds: 6 }] },
+      // On the main server: a second one would cost the quick run a tenth of its minute.
+      sustained: { agents: 20, speed: 10, runs: [{ rate: 2, seconds: 6 }], ownServer: false },
       baselineFanout: [
         { mode: "change feed" as const, consoles: 50, rounds: 5 },
         { mode: "polling" as const, consoles: 50, rounds: 3 },
@@ -43,7 +44,7 @@ const plan = quick
         { consoles: 1000, rounds: 20 },
       ],
       // The first rate is what this machine sustains; the second is twice that, to show what overload does.
-      sustained: { agents: 200, speed: 10, runs: [{ rate: 4, seconds: 60 }, { rate: 8, seconds: 20 }] },
+      sustained: { agents: 200, speed: 10, runs: [{ rate: 4, seconds: 60 }, { rate: 8, seconds: 20 }], ownServer: true },
       baselineFanout: [
         { mode: "change feed" as const, consoles: 10, rounds: 50 },
         { mode: "change feed" as const, consoles: 200, rounds: 50 },
@@ -61,6 +62,7 @@ const progress = (text: string) => {
   console.error(`bench [${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}] ${text}`);
 };
 const memoryRows: (string | number)[][] = [];
+let part4OnMain = "";
 let openConsoles: { close(): void }[] = [];
 let ours: { claims: Awaited<ReturnType<typeof claimContention>>[]; fan: Awaited<ReturnType<typeof answerToEveryone>>[] } | undefined;
 const sections: string[] = [];
@@ -88,39 +90,7 @@ async function sustainedPart(state: string, seededSus: Seed): Promise<{ text: st
       consoles.push(...(await Promise.all(Array.from({ length: Math.min(100, sus.agents - from) }, (_, j) => p.openConsole(from + j)))));
     }
     const after = memoryMiB(s.workerdPid());
-    const workers = Array.from({ length: sus.agents }, (_, i) => i);
-    for (const a of workers) await p.setAvailable(a, true);
-    const loads = [];
-    for (const { rate, seconds } of sus.runs) {
-      progress(`4. sustained load: ${rate} calls/s for ${seconds} s…`);
-      const observer = await p.openConsole("admin");
-      loads.push(await sustainedLoad(p, { agents: workers, consoles, observer, rate, seconds, speed: sus.speed }));
-      observer.close();
-    }
-    const text = [
-      `\n### 4. Sustained load through the carrier simulator (speed ${sus.speed}), ${sus.agents} agents answering, declining, ignoring and hanging up at random\n`,
-      table(
-        ["calls/s offered", "for s", "calls", "outcomes", "ended calls/s", "ring latency p50 / p95 / p99 ms", "claim latency p50 / p95 / p99 ms", "errors", "inconsistent calls", "agents left busy"],
-        loads.map((load) => [
-          load.rate,
-          load.seconds,
-          load.placed,
-          Object.entries(load.outcomes).map(([k, v]) => `${k} ${v}`).join(", "),
-          load.throughput.toFixed(1),
-          `${ms(load.ringLatency.p50)} / ${ms(load.ringLatency.p95)} / ${ms(load.ringLatency.p99)}`,
-          `${ms(load.claimLatency.p50)} / ${ms(load.claimLatency.p95)} / ${ms(load.claimLatency.p99)}`,
-          load.errors.length,
-          load.inconsistent.length,
-          load.stuckAgents.length,
-        ]),
-      ),
-    ].join("\n");
-    for (const load of loads) {
-      const at = `sustained load at ${load.rate} calls/s`;
-      if (load.errors.length) failures.push(`${at}: ${load.errors.length} errors:\n  ${load.errors.slice(0, 10).join("\n  ")}`);
-      if (load.inconsistent.length) failures.push(`${at}: inconsistent calls:\n  ${load.inconsistent.slice(0, 10).join("\n  ")}`);
-      if (load.stuckAgents.length) failures.push(`${at}: agents left busy: ${load.stuckAgents.slice(0, 10).join(", ")}`);
-    }
+    const text = await sustainedRuns(p, consoles);
     const perConsole = ((after.rss - before.rss) * 1024) / (sus.agents - 1);
     return { text, memory: [`${sus.agents} (a fresh server)`, ms(before.rss), ms(after.rss), ms(perConsole), ms(after.peak)] };
   } catch (err) {
@@ -132,15 +102,55 @@ async function sustainedPart(state: string, seededSus: Seed): Promise<{ text: st
   }
 }
 
+/** Part 4's runs, with agents 0 … n-1 and their open consoles, and its table. */
+async function sustainedRuns(p: Product, consoles: Console[]): Promise<string> {
+  const sus = plan.sustained;
+  const workers = Array.from({ length: sus.agents }, (_, i) => i);
+  for (const a of workers) await p.setAvailable(a, true);
+  const loads = [];
+  for (const { rate, seconds } of sus.runs) {
+    progress(`4. sustained load: ${rate} calls/s for ${seconds} s…`);
+    const observer = await p.openConsole("admin");
+    loads.push(await sustainedLoad(p, { agents: workers, consoles, observer, rate, seconds, speed: sus.speed }));
+    observer.close();
+  }
+  const text = [
+    `\n### 4. Sustained load through the carrier simulator (speed ${sus.speed}), ${sus.agents} agents answering, declining, ignoring and hanging up at random\n`,
+    table(
+      ["calls/s offered", "for s", "calls", "outcomes", "ended calls/s", "ring latency p50 / p95 / p99 ms", "claim latency p50 / p95 / p99 ms", "errors", "inconsistent calls", "agents left busy", "bench event-loop delay p99 ms"],
+      loads.map((load) => [
+        load.rate,
+        load.seconds,
+        load.placed,
+        Object.entries(load.outcomes).map(([k, v]) => `${k} ${v}`).join(", "),
+        load.throughput.toFixed(1),
+        `${ms(load.ringLatency.p50)} / ${ms(load.ringLatency.p95)} / ${ms(load.ringLatency.p99)}`,
+        `${ms(load.claimLatency.p50)} / ${ms(load.claimLatency.p95)} / ${ms(load.claimLatency.p99)}`,
+        load.errors.length,
+        load.inconsistent.length,
+        load.stuckAgents.length,
+        ms(load.benchLoopDelayP99),
+      ]),
+    ),
+  ].join("\n");
+  for (const load of loads) {
+    const at = `sustained load at ${load.rate} calls/s`;
+    if (load.errors.length) failures.push(`${at}: ${load.errors.length} errors:\n  ${load.errors.slice(0, 10).join("\n  ")}`);
+    if (load.inconsistent.length) failures.push(`${at}: inconsistent calls:\n  ${load.inconsistent.slice(0, 10).join("\n  ")}`);
+    if (load.stuckAgents.length) failures.push(`${at}: agents left busy: ${load.stuckAgents.slice(0, 10).join(", ")}`);
+  }
+  return text;
+}
+
 if (!existsSync("dist/index.html")) run("vite", ["build", "-c", "web/vite.config.ts", "--logLevel", "warn"]);
 const seeded = seed(plan.agents);
 const seededSus = seed(plan.sustained.agents);
-progress(`preparing three local databases (${plan.agents} agents, ${plan.sustained.agents} agents, the plan's design)…`);
+progress(`preparing the local databases…`);
 // All at once and before anything is measured: each is a few seconds of wrangler CLI.
-const [mainState, sustainedState, baselineState] = await Promise.all([
+const [mainState, baselineState, sustainedState] = await Promise.all([
   prepareState("wrangler.toml", seeded.sql),
-  prepareState("wrangler.toml", seededSus.sql),
   prepareState("bench/baseline/wrangler.toml", null),
+  ...(plan.sustained.ownServer ? [prepareState("wrangler.toml", seededSus.sql)] : []),
 ]);
 progress("starting the product in workerd…");
 const server = await startServer("wrangler.toml", mainState, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
@@ -203,6 +213,10 @@ try {
   for (const f of fan) if (f.lost) failures.push(`answer to everyone at ${f.consoles} consoles: ${f.lost} messages lost`);
 
   memoryRows.push(...memory.map((m) => [`${m.consoles} (after parts 1 and 2)`, ms(m.before.rss), ms(m.after.rss), m.added > 0 ? ms(((m.after.rss - m.before.rss) * 1024) / m.added) : "–", ms(m.after.peak)]));
+  if (!plan.sustained.ownServer) {
+    progress(`4. sustained load on the same server…`);
+    part4OnMain = await sustainedRuns(p, consoles.slice(0, plan.sustained.agents));
+  }
   ours = { claims, fan };
   // Closed after the server stops (below), not now: a thousand closes would each tell every console.
   openConsoles = consoles;
@@ -214,9 +228,13 @@ try {
   for (const c of openConsoles) c.close();
 }
 
-const part4 = await sustainedPart(sustainedState, seededSus);
-say(part4.text);
-memoryRows.unshift(part4.memory);
+if (sustainedState) {
+  const part4 = await sustainedPart(sustainedState, seededSus);
+  say(part4.text);
+  memoryRows.unshift(part4.memory);
+} else {
+  say(part4OnMain);
+}
 
 progress("5. the plan's design (claim row in D1, polling or a change feed)…");
 const baseline = await startServer("bench/baseline/wrangler.toml", baselineState, { FEED_POLL_MS: String(FEED_POLL_MS) });

@@ -112,8 +112,20 @@ export async function startServer(config: string, state: string, vars: Record<st
     tail: () => tail,
     workerdPid: () => direct?.pid ?? descendants(child.pid!).find((pid) => comm(pid) === "workerd") ?? null,
     async stop() {
+      // wrangler exits before its workerd processes do, and they can take seconds more: the next
+      // server must not share the CPU with one still shutting down. Its state is thrown away anyway.
+      const workerds = descendants(child.pid!).filter((pid) => comm(pid) === "workerd");
       child.kill("SIGTERM");
       if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+      for (const pid of workerds.filter(running)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+      const deadline = Date.now() + 15_000;
+      while (workerds.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       rmSync(state, { recursive: true, force: true });
     },
   };
@@ -160,6 +172,15 @@ async function findDirectUrl(root: number, proxyPort: number): Promise<{ url: st
 function descendants(pid: number): number[] {
   const kids = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number);
   return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** Still running: a zombie (exited, not yet reaped by its parent) does not count. */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 function comm(pid: number): string {

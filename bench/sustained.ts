@@ -1,7 +1,7 @@
 // Part 4: a steady arrival of calls through the built-in carrier simulator, with agents who answer,
 // decline, ignore and hang up at random; then a check that every call ended consistently and every
 // agent is idle again.
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import type { CarrierToPhone, IncomingLeg } from "../simulator/phoneProtocol.ts";
 import type { CallView } from "../worker/protocol.ts";
@@ -24,6 +24,8 @@ export interface SustainedResult {
   inconsistent: string[];
   /** Agents still holding a call after every call ended. */
   stuckAgents: string[];
+  /** The benchmark's own event-loop delay, p99 ms: if high, the client was part of the limit. */
+  benchLoopDelayP99: number;
 }
 
 interface Options {
@@ -148,6 +150,8 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
     c.muted = true;
   }
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const started = performance.now();
   const total = Math.round(o.rate * o.seconds);
   const placing: Promise<void>[] = [];
@@ -184,6 +188,7 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
   }
   for (const [sid, t0] of placedAt) if (ringingAt.has(sid)) ringLatencies.push(ringingAt.get(sid)! - t0);
   const elapsed = (performance.now() - started) / 1000;
+  loopDelay.disable();
   for (const c of o.consoles) c.muted = false;
   off();
 
@@ -221,5 +226,6 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
     errors: errorList,
     inconsistent,
     stuckAgents,
+    benchLoopDelayP99: loopDelay.percentile(99) / 1e6,
   };
 }
