@@ -1,4 +1,5 @@
 import type { Env } from "./env";
+import { oncePer } from "./memo";
 
 /** Used by the simulator and the worker when neither TWILIO_ACCOUNT_SID nor TWILIO_AUTH_TOKEN is set. */
 export const LOCAL_AUTH_TOKEN = "local-simulator-auth-token";
@@ -43,17 +44,8 @@ function httpUrl(raw: string | undefined, fallback: string, name: string): strin
   return raw;
 }
 
-// Read once per env object: every request and every call decision asks for it.
-const cache = new WeakMap<Env, Config>();
-
-export function readConfig(env: Env): Config {
-  let config = cache.get(env);
-  if (!config) {
-    config = parseConfig(env);
-    cache.set(env, config);
-  }
-  return config;
-}
+/** Read once per env object: every request and every call decision asks for it. */
+export const readConfig: (env: Env) => Config = oncePer(parseConfig);
 
 function parseConfig(env: Env): Config {
   const twilioMode = Boolean(env.TWILIO_ACCOUNT_SID);

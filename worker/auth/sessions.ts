@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import type { AgentRow } from "../db/agents";
 import { agents, sessions } from "../db/schema";
 import { randomHex, toHex } from "../hex";
+import { oncePer } from "../memo";
 
 export const SESSION_COOKIE = "ringall_session";
 
@@ -32,7 +33,7 @@ function sessionQuery(db: Db) {
 
 // Built once per database: every API request runs it, and building the SQL anew each time cost
 // more CPU than the rest of the lookup (bench profile).
-const prepared = new WeakMap<Db, ReturnType<typeof sessionQuery>>();
+const preparedSessionQuery = oncePer(sessionQuery);
 
 /**
  * The agent of a live session, and the session's token hash, or null. One query (a join): every API
@@ -40,12 +41,7 @@ const prepared = new WeakMap<Db, ReturnType<typeof sessionQuery>>();
  */
 export async function findSession(db: Db, token: string, now: number): Promise<{ agent: AgentRow; tokenHash: string } | null> {
   const tokenHash = await sha256(token);
-  let query = prepared.get(db);
-  if (!query) {
-    query = sessionQuery(db);
-    prepared.set(db, query);
-  }
-  const row = await query.get({ tokenHash, now });
+  const row = await preparedSessionQuery(db).get({ tokenHash, now });
   return row ? { agent: row.agent, tokenHash } : null;
 }
 
