@@ -1,4 +1,4 @@
-// `npm run bench` (about 10 minutes) and `npm run bench -- --quick` (under a minute, for CI):
+// `npm run bench` (about 8.5 minutes) and `npm run bench -- --quick` (under a minute, for CI):
 // starts the product in local workerd as `npm run dev` does, drives it the way Twilio and the
 // consoles do, prints a table, and (full run only) writes it to docs/benchmarks.md.
 // Exits non-zero when correctness fails: a double winner, a lost event, a stuck call or agent.
@@ -7,7 +7,7 @@ import { cpus, totalmem } from "node:os";
 import { baselineClaims, baselineFanout, CONSOLE_POLL_MS, FEED_POLL_MS } from "./baselineBench.ts";
 import { sustainedLoad } from "./sustained.ts";
 import { AUTH_TOKEN, type Console, Product, type Seed, seed } from "./product.ts";
-import { memoryMiB, prepareState, run, startServer } from "./server.ts";
+import { memoryMiB, prepareState, run, type Server, startServer } from "./server.ts";
 import { floorLatency, webhookLatency } from "./webhook.ts";
 import { claimContention } from "./claims.ts";
 import { answerToEveryone } from "./fanout.ts";
@@ -62,14 +62,31 @@ const progress = (text: string) => {
   console.error(`bench [${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}] ${text}`);
 };
 const memoryRows: (string | number)[][] = [];
-let part4OnMain = "";
-let openConsoles: { close(): void }[] = [];
+/** Part 4's table: run on the main server in the quick run, on a server of its own otherwise. */
+let part4Text = "";
 let ours: { claims: Awaited<ReturnType<typeof claimContention>>[]; fan: Awaited<ReturnType<typeof answerToEveryone>>[] } | undefined;
 const sections: string[] = [];
 const say = (s: string) => {
   console.log(s);
   sections.push(s);
 };
+
+/**
+ * Runs `body` against a started server, with the consoles it opens in `consoles`. A failure prints
+ * the server's last lines. The server is stopped first and the consoles closed after: closed while
+ * it runs, each would tell every other console.
+ */
+async function onServer<T>(server: Server, consoles: Console[], body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    console.error(`bench: the run broke off. The product's last lines:\n${server.tail().slice(-3000)}`);
+    throw err;
+  } finally {
+    await server.stop();
+    for (const c of consoles) c.close();
+  }
+}
 
 /**
  * Part 4 on a server of its own, started fresh: parts 1 and 2 leave a thousand call sessions and
@@ -82,24 +99,16 @@ async function sustainedPart(state: string, seededSus: Seed): Promise<{ text: st
   const s = await startServer("wrangler.toml", state, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
   const p = new Product(s.directUrl, seededSus);
   const consoles: Console[] = [];
-  try {
+  return onServer(s, consoles, async () => {
     // The first console wakes the switchboard itself: measure from the second one on.
     consoles.push(await p.openConsole(0));
     const before = memoryMiB(s.workerdPid());
-    for (let from = 1; from < sus.agents; from += 100) {
-      consoles.push(...(await Promise.all(Array.from({ length: Math.min(100, sus.agents - from) }, (_, j) => p.openConsole(from + j)))));
-    }
+    consoles.push(...(await p.openConsoles(1, sus.agents)));
     const after = memoryMiB(s.workerdPid());
     const text = await sustainedRuns(p, consoles);
     const perConsole = ((after.rss - before.rss) * 1024) / (sus.agents - 1);
     return { text, memory: [`${sus.agents} (a fresh server)`, ms(before.rss), ms(after.rss), ms(perConsole), ms(after.peak)] };
-  } catch (err) {
-    console.error(`bench: the run broke off. The product's last lines:\n${s.tail().slice(-3000)}`);
-    throw err;
-  } finally {
-    await s.stop();
-    for (const c of consoles) c.close();
-  }
+  });
 }
 
 /** Part 4's runs, with agents 0 … n-1 and their open consoles, and its table. */
@@ -156,17 +165,13 @@ progress("starting the product in workerd…");
 const server = await startServer("wrangler.toml", mainState, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
 // Past wrangler's dev proxy (bench/server.ts directUrl), for both designs alike.
 const p = new Product(server.directUrl, seeded);
-try {
+const consoles: Console[] = [];
+await onServer(server, consoles, async () => {
   // Ten available agents with consoles online: the ring group of every call.
   const ringers = Array.from({ length: 10 }, (_, i) => i);
-  const consoles = await Promise.all(ringers.map((i) => p.openConsole(i)));
-  /** Opens consoles for agents consoles.length … k-1, a hundred at a time. */
-  const openUpTo = async (k: number) => {
-    while (consoles.length < k) {
-      const from = consoles.length;
-      consoles.push(...(await Promise.all(Array.from({ length: Math.min(100, k - from) }, (_, j) => p.openConsole(from + j)))));
-    }
-  };
+  consoles.push(...(await p.openConsoles(0, ringers.length)));
+  /** Opens consoles for agents consoles.length … k-1. */
+  const openUpTo = async (k: number) => consoles.push(...(await p.openConsoles(consoles.length, k)));
   for (const i of ringers) await p.setAvailable(i, true);
 
   progress("1. inbound webhook…");
@@ -215,30 +220,21 @@ try {
   memoryRows.push(...memory.map((m) => [`${m.consoles} (after parts 1 and 2)`, ms(m.before.rss), ms(m.after.rss), m.added > 0 ? ms(((m.after.rss - m.before.rss) * 1024) / m.added) : "–", ms(m.after.peak)]));
   if (!plan.sustained.ownServer) {
     progress(`4. sustained load on the same server…`);
-    part4OnMain = await sustainedRuns(p, consoles.slice(0, plan.sustained.agents));
+    part4Text = await sustainedRuns(p, consoles.slice(0, plan.sustained.agents));
   }
   ours = { claims, fan };
-  // Closed after the server stops (below), not now: a thousand closes would each tell every console.
-  openConsoles = consoles;
-} catch (err) {
-  console.error(`bench: the run broke off. The product's last lines:\n${server.tail().slice(-3000)}`);
-  throw err;
-} finally {
-  await server.stop();
-  for (const c of openConsoles) c.close();
-}
+});
 
 if (sustainedState) {
   const part4 = await sustainedPart(sustainedState, seededSus);
-  say(part4.text);
+  part4Text = part4.text;
   memoryRows.unshift(part4.memory);
-} else {
-  say(part4OnMain);
 }
+say(part4Text);
 
 progress("5. the plan's design (claim row in D1, polling or a change feed)…");
 const baseline = await startServer("bench/baseline/wrangler.toml", baselineState, { FEED_POLL_MS: String(FEED_POLL_MS) });
-try {
+await onServer(baseline, [], async () => {
   const bClaims = [];
   for (const n of plan.claimContenders) bClaims.push(await baselineClaims(baseline.directUrl, n, plan.claimCalls));
   const bFan = [];
@@ -264,9 +260,7 @@ try {
   }
   say("\n### Side by side (p50 / p99 ms; the ratio is the plan's design over this one)\n");
   say(table(["measure", "this design", "the plan's design", "ratio"], rows));
-} finally {
-  await baseline.stop();
-}
+});
 
 say("\n### 6. Memory (the workerd process serving the product)\n");
 say(table(["consoles", "RSS before opening them MiB", "RSS with them open MiB", "per added console KiB", "peak RSS MiB"], memoryRows));

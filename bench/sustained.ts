@@ -163,17 +163,17 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
       (async () => {
         const t0 = performance.now();
         try {
-        const res = await p.api("/sim/calls", p.seed.adminToken, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ from: "+1555" + String(1_000_000 + n), speed: o.speed, message: 2 }),
-        });
-        if (res.status !== 201) {
-          errorList.push(`placing a call answered ${res.status}`);
-          return;
-        }
-        const { callSid } = (await res.json()) as { callSid: string };
-        placedAt.set(callSid, t0);
+          const res = await p.api("/sim/calls", p.seed.adminToken, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ from: "+1555" + String(1_000_000 + n), speed: o.speed, message: 2 }),
+          });
+          if (res.status !== 201) {
+            errorList.push(`placing a call answered ${res.status}`);
+            return;
+          }
+          const { callSid } = (await res.json()) as { callSid: string };
+          placedAt.set(callSid, t0);
         } catch (err) {
           errorList.push(`placing a call: ${String(err)}`);
         }

@@ -57,7 +57,7 @@ export class Switchboard extends DurableObject<Env> {
       voicemails,
       at: Date.now(),
     });
-    if (!wasOnline) this.broadcast({ type: "agent.presence", agentId, online: true });
+    if (!wasOnline) broadcast(this.consoles(), { type: "agent.presence", agentId, online: true });
     log("console.connected", { agentId, consoles: this.consoles().size });
     await this.ensurePruneAlarm();
     return new Response(null, { status: 101, webSocket: client });
@@ -67,7 +67,7 @@ export class Switchboard extends DurableObject<Env> {
   publish(messages: ServerMessage[]): void {
     const sockets = this.consoles();
     // Only agent updates need presence; computing it walks every socket.
-    const online = messages.some((m) => m.type === "agent.updated") ? this.onlineAgentIds(sockets) : new Set<string>();
+    const online = messages.some((m) => m.type === "agent.updated") ? this.onlineAgentIds() : new Set<string>();
     const calls = new Map<string, CallView>();
     for (const raw of messages) {
       let msg = raw;
@@ -162,11 +162,8 @@ export class Switchboard extends DurableObject<Env> {
     }
   }
 
-  private broadcast(msg: ServerMessage): void {
-    broadcast(this.consoles(), msg);
-  }
-
-  private onlineAgentIds(sockets = this.consoles(), except?: WebSocket): Set<string> {
+  private onlineAgentIds(except?: WebSocket): Set<string> {
+    const sockets = this.consoles();
     const ids = new Set<string>();
     for (const ws of sockets) {
       if (ws.readyState === WebSocket.CLOSED) sockets.delete(ws);
@@ -179,11 +176,11 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   private announceOffline(before: Set<string>, closing?: WebSocket): void {
-    const after = this.onlineAgentIds(undefined, closing);
+    const after = this.onlineAgentIds(closing);
     for (const agentId of before) {
       if (!after.has(agentId)) {
         log("console.offline", { agentId });
-        this.broadcast({ type: "agent.presence", agentId, online: false });
+        broadcast(this.consoles(), { type: "agent.presence", agentId, online: false });
       }
     }
   }
