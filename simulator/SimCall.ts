@@ -1,33 +1,58 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";
 import { log } from "../worker/log";
-import type { PhoneToCarrier } from "./phoneProtocol";
+import type { CarrierToPhone } from "./phoneProtocol";
+import { PHONE_ERRORS } from "./phoneProtocol";
+import type { ConferenceNotice, JoinResult, LeaveReason } from "./SimConference";
 import { CARRIER_NAME } from "./SimCarrier";
 import { simConfig } from "./config";
 import { newSid } from "./sids";
-import { parseTwiml, TwimlError, type Verb } from "./twiml";
+import { type DialVerb, type HttpMethod, parseTwiml, parseWaitTwiml, TwimlError, type Verb } from "./twiml";
 import { deliver } from "./webhook";
 
-type LegStatus = "ringing" | "in-progress" | "completed" | "busy" | "no-answer" | "canceled" | "failed";
+/** Twilio's call statuses (the Calls resource's `status`). */
+export type CallStatus = "queued" | "ringing" | "in-progress" | "completed" | "busy" | "failed" | "no-answer" | "canceled";
+const FINAL: readonly CallStatus[] = ["completed", "busy", "failed", "no-answer", "canceled"];
 
-interface Leg {
-  sid: string;
-  identity: string;
-  parameters: Record<string, string>;
-  statusCallback: string | null;
-  events: string[];
-  status: LegStatus;
-  sequence: number;
-  answeredAt: number | null;
+/** What Twilio plays when <Conference> has no waitUrl attribute; the simulator does not fetch it. */
+const TWILIO_DEFAULT_WAIT_URL = "https://twimlets.com/holdmusic?Bucket=com.twilio.music.classical";
+
+/** A waitUrl document being played to a participant alone in a conference that has not started. */
+export interface WaitRun {
+  /** The document's URL (an empty <Redirect> requests it again); null for Twilio's default music. */
+  url: string | null;
+  method: HttpMethod;
+  program: Verb[];
+  pc: number;
+  /** Real-time end of the current Play/Say/Pause, or null. */
+  until: number | null;
+  /** The URL being played ("say: …" for a Say), or null in a pause or silence. */
+  playing: string | null;
+  /** How many times the waitUrl has been requested in this conference. */
+  requests: number;
+  /** A Play/Say/Pause ran since the last request: a document that only redirects is held 1 s per loop. */
+  timed: boolean;
+  held: boolean;
 }
 
-interface DialRun {
-  verb: Extract<Verb, { verb: "Dial" }>;
-  legs: Leg[];
-  bridged: string | null;
-  /** Real-time deadline: Twilio rings about 5 s longer than the timeout. */
-  endsAt: number | null;
+/** This call's current <Dial><Conference>. */
+export interface ConferenceRun {
+  dial: DialVerb;
+  name: string;
+  conferenceSid: string;
+  label: string | null;
+  joinedAt: number;
+  started: boolean;
+  /** CallSids in the conference, this call's included (as of the conference's last notice). */
+  participants: string[];
+  /** The conference started while this call was in it with someone else (the action's DialBridged). */
+  bridged: boolean;
+  /** The waitUrl playing; null: nothing plays (waitUrl="", the document ran out, the conference started). */
+  wait: WaitRun | null;
 }
+
+/** What the participant hears; "hold-music" when the playing URL's name says "hold", else "wait-music". */
+export type Hearing = "wait-music" | "hold-music" | "announcement" | "silence" | "bridged";
 
 export interface SimCallEvent {
   at: number;
@@ -37,24 +62,43 @@ export interface SimCallEvent {
 export interface SimCallState {
   callSid: string;
   accountSid: string;
+  /** "caller": a PSTN call into the number (POST /sim/calls); "agent": a phone's device.connect() leg. */
+  kind: "caller" | "agent";
+  /** The agent's Client identity (agent legs only). */
+  identity: string | null;
+  /** The phone's ref for this connect (agent legs only). */
+  ref: string | null;
+  /** The connect's custom params, each sent as its own field to the TwiML App (agent legs only). */
+  customParameters: Record<string, string>;
   from: string;
   to: string;
+  direction: "inbound";
   /** Where Twilio requests the number's voice URL and status callback (PUBLIC_URL or the placing origin). */
   base: string;
   speed: number;
   /** How many seconds the caller speaks into a <Record>; 0 stays silent. */
   messageSeconds: number;
-  status: "ringing" | "in-progress" | "completed";
-  /** The number's status callback has been sent: nothing more happens on this call. */
+  status: CallStatus;
+  /** Nothing more happens on this call (final status reached, callbacks sent). */
   finished: boolean;
   startedAt: number;
   answeredAt: number | null;
+  endedAt: number | null;
+  /** Agent legs: when the TwiML App request goes out (the simulated signalling delay), or null. */
+  connectAt: number | null;
   program: Verb[];
   pc: number;
+  /** The URL the current program came from (relative URLs resolve against it); null for inline TwiML. */
+  docUrl: string | null;
   /** Real-time end of the current Say/Play/Pause/Record, or null. */
   waitUntil: number | null;
   recordStartedAt: number | null;
-  dial: DialRun | null;
+  conference: ConferenceRun | null;
+  /** The friendly name of the last conference joined (settled() waits for its callbacks). */
+  lastConference: string | null;
+  hears: Hearing | null;
+  playing: string | null;
+  muted: boolean;
   hangupAt: number | null;
   errors: { code: number; message: string }[];
   events: SimCallEvent[];
@@ -70,17 +114,29 @@ export interface PlaceCall {
   hangupAfterSeconds: number | null;
 }
 
+export interface ConnectLeg {
+  callSid: string;
+  identity: string;
+  ref: string;
+  params: Record<string, string>;
+  base: string;
+}
+
+export type UpdateResult = { applied: true; state: SimCallState } | { applied: false; why: "unknown" | "not-in-progress"; state: SimCallState | null };
+
 const MAX_EVENTS = 300;
 
 /**
- * One simulated phone call into the product, driven the way Twilio drives it: it requests the voice
- * webhook, executes the TwiML it gets back verb by verb, rings <Client> legs on simulated phones, and
- * sends every status callback, signed. All changes go through one queue, so phone actions, timers and
- * REST updates are applied one at a time in arrival order.
+ * One simulated call, driven the way Twilio drives it: a caller's PSTN call into the number, or an
+ * agent's leg from a phone's device.connect(). It requests the webhook, executes the TwiML it gets back
+ * verb by verb, joins conferences (SimConference) and plays their waitUrl, tells the phone about its
+ * leg, and sends every callback, signed. All changes go through one queue, so phone actions, timers,
+ * conference notices and REST updates are applied one at a time in arrival order.
  */
 export class SimCall extends DurableObject<Env> {
   private s: SimCallState | null;
   private queue: Promise<unknown> = Promise.resolve();
+  private phoneChain: Promise<void> = Promise.resolve();
   private trackedStatus: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -88,34 +144,53 @@ export class SimCall extends DurableObject<Env> {
     this.s = ctx.storage.kv.get<SimCallState>("state") ?? null;
   }
 
+  /** A caller dials the number: Twilio requests its voice URL and runs the answer. */
   place(p: PlaceCall): Promise<SimCallState> {
     return this.serial(async () => {
       if (this.s) return this.s;
       const now = Date.now();
-      this.s = {
+      this.s = this.fresh({
         callSid: p.callSid,
-        accountSid: simConfig(this.env).accountSid,
+        kind: "caller",
         from: p.from,
         to: p.to,
         base: p.base,
         speed: p.speed,
         messageSeconds: p.messageSeconds,
         status: "ringing",
-        finished: false,
-        startedAt: now,
-        answeredAt: null,
-        program: [],
-        pc: 0,
-        waitUntil: null,
-        recordStartedAt: null,
-        dial: null,
         hangupAt: p.hangupAfterSeconds === null ? null : now + this.ms(p.hangupAfterSeconds, p.speed),
-        errors: [],
-        events: [],
-      };
+      });
       this.event(`call from ${p.from} to ${p.to}`);
-      await this.fetchProgram(`${p.base}/twilio/voice`, {});
+      await this.fetchProgram(`${p.base}/twilio/voice`, {}, "POST");
       await this.run();
+      return this.s;
+    });
+  }
+
+  /**
+   * A phone's device.connect(): the leg exists at once (ringing); after the signalling delay the TwiML
+   * App's Voice URL is requested (alarm) and its answer runs.
+   */
+  connect(p: ConnectLeg): Promise<SimCallState> {
+    return this.serial(async () => {
+      if (this.s) return this.s;
+      const cfg = simConfig(this.env);
+      this.s = this.fresh({
+        callSid: p.callSid,
+        kind: "agent",
+        identity: p.identity,
+        ref: p.ref,
+        customParameters: p.params,
+        from: `client:${p.identity}`,
+        to: "",
+        base: p.base,
+        speed: cfg.speed,
+        messageSeconds: 0,
+        status: "ringing",
+        connectAt: Date.now() + cfg.connectDelayMs,
+      });
+      this.event(`device.connect() by ${p.identity} (ref ${p.ref}) with ${JSON.stringify(p.params)}`);
+      this.save();
       return this.s;
     });
   }
@@ -124,87 +199,141 @@ export class SimCall extends DurableObject<Env> {
     return this.s;
   }
 
-  /** The state once everything already under way (a phone action, a callback chain) has finished. */
-  settled(): Promise<SimCallState | null> {
+  /**
+   * The state once everything already under way has finished: this call's queue, the callbacks and
+   * notices of its conference, and its messages to the phone. The conference is awaited outside the
+   * queue (its callbacks may lead the product to update this very call).
+   */
+  async settled(): Promise<SimCallState | null> {
+    await this.serial(async () => undefined);
+    const name = this.s?.lastConference;
+    if (name) await this.env.SIM_CONFERENCES.getByName(name).idle();
+    await this.phoneChain;
     return this.serial(async () => this.s);
   }
 
-  /** The caller hangs up. */
+  /** The caller (or the agent's phone, see phoneDisconnect) hangs up. */
   hangup(): Promise<SimCallState | null> {
     return this.serial(async () => {
-      if (this.s && this.s.status !== "completed") await this.callerLeaves("caller hung up");
-      return this.s;
+      const s = this.s;
+      if (s && !this.ended()) await this.endCall("hung up", "participant_hung_up", s.answeredAt ? "completed" : "canceled");
+      return s;
     });
   }
 
-  /** A simulated phone's action on its leg; returns an error message, or null when applied. */
-  phone(identity: string, msg: PhoneToCarrier): Promise<string | null> {
+  /** call.disconnect() from the phone; returns an error message, or null when applied. */
+  phoneDisconnect(identity: string): Promise<string | null> {
     return this.serial(async () => {
-      const dial = this.s?.dial;
-      const leg = dial?.legs.find((l) => l.sid === msg.callSid);
-      if (!this.s || !dial || !leg) return "no such ringing or connected call";
-      if (leg.identity !== identity) return "this leg rings another identity";
-      switch (msg.type) {
-        case "accept":
-          if (leg.status !== "ringing") return `cannot accept: the leg is ${leg.status}`;
-          await this.bridge(dial, leg);
-          return null;
-        case "reject":
-          if (leg.status !== "ringing") return `cannot reject: the leg is ${leg.status}`;
-          await this.endLeg(leg, "busy");
-          this.event(`${identity} rejected`);
-          await this.dialSettled(dial);
-          return null;
-        case "disconnect":
-          if (leg.status === "ringing") {
-            await this.endLeg(leg, "busy");
-            await this.dialSettled(dial);
-          } else if (leg.status === "in-progress") {
-            this.event(`${identity} hung up`);
-            await this.endLeg(leg, "completed");
-            await this.endDial(dial, "completed");
-          }
-          return null;
-        case "mute":
-          this.event(`${identity} ${msg.muted ? "muted" : "unmuted"}`);
-          return null;
-      }
+      const s = this.s;
+      if (!s || s.kind !== "agent") return "no such call";
+      if (s.identity !== identity) return "this call belongs to another identity";
+      if (this.ended()) return null;
+      await this.endCall(`${identity} hung up (phone)`, "participant_hung_up", s.answeredAt ? "completed" : "canceled");
+      return null;
+    });
+  }
+
+  /** call.mute() from the phone: recorded, and reported to the conference (participant-mute if subscribed). */
+  mute(identity: string, muted: boolean): Promise<string | null> {
+    return this.serial(async () => {
+      const s = this.s;
+      if (!s || s.kind !== "agent") return "no such call";
+      if (s.identity !== identity) return "this call belongs to another identity";
+      if (this.ended()) return "the call has ended";
+      s.muted = muted;
+      this.event(`${identity} ${muted ? "muted" : "unmuted"}`);
+      const c = s.conference;
+      if (c) await this.env.SIM_CONFERENCES.getByName(c.name).mute(c.conferenceSid, s.callSid, muted);
+      this.save();
+      return null;
     });
   }
 
   /**
-   * Twilio's REST "update a call": new TwiML or URL (the current <Dial> is left: its legs drop and its
-   * action is still requested, but what it returns is ignored), or Status=completed|canceled to end it.
+   * Twilio's REST "update a call": new TwiML or URL (the call leaves its conference: participant-leave
+   * with participant_updated_via_api; its <Dial action> is still requested but what it returns is
+   * ignored), or Status=completed|canceled to end it. Status=canceled only ends a call that is not yet
+   * in progress; on an in-progress call Twilio leaves it alone.
    */
-  update(u: { twiml?: string; url?: string; status?: "completed" | "canceled" }): Promise<SimCallState | null> {
-    return this.serial(async () => {
+  update(u: { twiml?: string; url?: string; method?: HttpMethod; status?: "completed" | "canceled" }): Promise<UpdateResult> {
+    return this.serial(async (): Promise<UpdateResult> => {
       const s = this.s;
-      if (!s || s.status === "completed") return s;
-      if (u.status) {
-        await this.callerLeaves(`ended through the REST API (${u.status})`);
-        return s;
+      if (!s) return { applied: false, why: "unknown", state: null };
+      if (this.ended()) return { applied: false, why: "not-in-progress", state: s };
+      if (u.status === "canceled" && s.status === "in-progress") {
+        this.event("REST Status=canceled ignored: the call is in progress");
+        return { applied: true, state: s };
       }
-      if (s.dial) await this.leaveDial(s.dial);
+      if (u.status) {
+        const final: CallStatus = s.answeredAt ? "completed" : u.status;
+        await this.endCall(`ended through the REST API (Status=${u.status})`, "participant_updated_via_api", final);
+        return { applied: true, state: s };
+      }
+      this.event(u.twiml !== undefined ? "REST update: new Twiml" : `REST update: Url ${u.url}`);
+      if (s.conference) {
+        await this.leaveConference("participant_updated_via_api", "in-progress");
+        await this.dialEnded("answered", "ignore");
+      }
       s.waitUntil = null;
       s.recordStartedAt = null;
-      if (u.twiml !== undefined) this.load(u.twiml, "REST update (Twiml)");
-      else if (u.url) await this.fetchProgram(u.url, {});
+      s.connectAt = null;
+      if (u.twiml !== undefined) this.load(u.twiml, null, "REST update (Twiml)");
+      else if (u.url) await this.fetchProgram(u.url, {}, u.method ?? "POST");
       await this.run();
-      return s;
+      return { applied: true, state: s };
     });
+  }
+
+  /** The conference changed under this participant (see SimConference: sent in the background). */
+  conferenceNotice(n: ConferenceNotice): Promise<void> {
+    return this.serial(async () => {
+      const s = this.s;
+      const c = s?.conference;
+      if (!s || !c || c.conferenceSid !== n.conferenceSid || this.ended()) return;
+      if (n.kind === "ended") {
+        this.event(`conference ${c.conferenceSid} ended (${n.reason ?? "?"})`);
+        await this.dialEnded("answered", "continue");
+        await this.run();
+        return;
+      }
+      c.participants = n.participants;
+      if (n.started && !c.started) {
+        c.started = true;
+        c.wait = null;
+        this.event(`conference ${c.conferenceSid} started: the waitUrl stops`);
+      }
+      if (c.started && c.participants.length >= 2) c.bridged = true;
+      this.save();
+    });
+  }
+
+  /** A line in the call's event log from outside (the REST route's fault injection). */
+  note(what: string): void {
+    if (!this.s) return;
+    this.event(what);
+    this.save();
   }
 
   async alarm(): Promise<void> {
     await this.serial(async () => {
       const s = this.s;
-      if (!s || s.status === "completed") return;
+      if (!s || this.ended()) return;
       const now = Date.now();
-      if (s.hangupAt !== null && now >= s.hangupAt) return this.callerLeaves("caller hung up (timer)");
-      if (s.dial?.endsAt && now >= s.dial.endsAt) {
-        const dial = s.dial;
-        this.event("dial timed out");
-        for (const leg of dial.legs.filter((l) => l.status === "ringing")) await this.endLeg(leg, "no-answer");
-        return this.endDial(dial, "no-answer");
+      if (s.hangupAt !== null && now >= s.hangupAt) {
+        return this.endCall("caller hung up (timer)", "participant_hung_up", s.answeredAt ? "completed" : "canceled");
+      }
+      if (s.connectAt !== null && now >= s.connectAt) {
+        s.connectAt = null;
+        this.event("TwiML App request (after the connect delay)");
+        await this.fetchProgram(`${s.base}/twilio/connect`, { ApplicationSid: simConfig(this.env).applicationSid, ...s.customParameters }, "POST");
+        return this.run();
+      }
+      const w = s.conference?.wait;
+      if (w?.until != null && now >= w.until) {
+        w.until = null;
+        // A held <Redirect> runs now; any other verb is over.
+        if (w.program[w.pc]?.verb !== "Redirect") w.pc++;
+        return this.runWait();
       }
       if (s.waitUntil !== null && now >= s.waitUntil) {
         s.waitUntil = null;
@@ -213,6 +342,7 @@ export class SimCall extends DurableObject<Env> {
         s.pc++;
         return this.run();
       }
+      this.save();
     });
   }
 
@@ -220,14 +350,17 @@ export class SimCall extends DurableObject<Env> {
 
   private async run(): Promise<void> {
     const s = this.s!;
-    while (s.status !== "completed" && s.waitUntil === null && !s.dial) {
+    while (!this.ended() && s.waitUntil === null && !s.conference && s.connectAt === null) {
       const verb = s.program[s.pc];
-      if (!verb) return this.complete("end of TwiML");
+      if (!verb) {
+        await this.complete("end of TwiML");
+        return;
+      }
       switch (verb.verb) {
         case "Say":
           this.answer();
           this.event(`<Say> "${verb.text.slice(0, 80)}"`);
-          s.waitUntil = Date.now() + this.ms(Math.max(1, verb.text.split(/\s+/).length / 2.5) * Math.max(1, verb.loop));
+          s.waitUntil = Date.now() + this.ms(sayDuration(verb.text, verb.loop));
           break;
         case "Play":
           this.answer();
@@ -243,124 +376,216 @@ export class SimCall extends DurableObject<Env> {
           this.answer();
           this.event("<Record> beep");
           s.recordStartedAt = Date.now();
-          s.waitUntil =
-            Date.now() + this.ms(s.messageSeconds > 0 ? Math.min(s.messageSeconds, verb.maxLength) : verb.timeout);
+          s.waitUntil = Date.now() + this.ms(s.messageSeconds > 0 ? Math.min(s.messageSeconds, verb.maxLength) : verb.timeout);
           break;
-        case "Redirect":
-          this.event(`<Redirect> ${verb.url}`);
-          await this.fetchProgram(verb.url, {});
+        case "Redirect": {
+          const url = verb.url || s.docUrl;
+          this.event(`<Redirect> ${url ?? "(empty, no document)"}`);
+          if (!url) {
+            this.fail(11100, "Invalid URL: an empty <Redirect> in inline TwiML has no document to request");
+            break;
+          }
+          await this.fetchProgram(url, {}, verb.method);
           break;
+        }
         case "Hangup":
-          return this.complete("<Hangup>");
+          await this.complete("<Hangup>");
+          return;
         case "Dial":
-          await this.startDial(verb);
+          await this.joinConference(verb);
           break;
       }
     }
     this.save();
   }
 
-  private async startDial(verb: Extract<Verb, { verb: "Dial" }>): Promise<void> {
+  /**
+   * <Dial><Conference>: join (the conference answers at once and never waits on this call), then,
+   * alone in a conference that has not started, play the waitUrl. A duplicate participantLabel is
+   * 16025: not added, on with the next verb. A failed first waitUrl request leaves the conference
+   * unestablished: the <Dial> ends with DialCallStatus=failed and the call goes on (action or next verb).
+   */
+  private async joinConference(verb: DialVerb): Promise<void> {
     const s = this.s!;
-    if (!verb.answerOnBridge) this.answer();
-    const dial: DialRun = {
-      verb,
-      legs: verb.clients.map((c) => ({
-        sid: newSid("CA"),
-        identity: c.identity,
-        parameters: c.parameters,
-        statusCallback: c.statusCallback,
-        events: c.statusCallbackEvents,
-        status: "ringing",
-        sequence: 0,
-        answeredAt: null,
-      })),
-      bridged: null,
-      endsAt: Date.now() + this.ms(verb.timeout + 5),
-    };
-    s.dial = dial;
-    this.event(`<Dial> ${dial.legs.map((l) => l.identity).join(", ")} for ${verb.timeout}s`);
-    this.save();
-    const carrier = this.env.SIM_CARRIER.getByName(CARRIER_NAME);
-    await Promise.all(
-      dial.legs.map(async (leg) => {
-        await this.legCallback(leg, "initiated", "initiated");
-        const reached = await carrier.ring(leg.identity, {
-          callSid: leg.sid,
-          parentCallSid: s.callSid,
-          from: s.from,
-          to: `client:${leg.identity}`,
-          customParameters: leg.parameters,
-        });
-        if (!reached) this.event(`${leg.identity} has no phone registered: ringing nowhere`);
-        await this.legCallback(leg, "ringing", "ringing");
-      }),
-    );
-  }
-
-  private async bridge(dial: DialRun, leg: Leg): Promise<void> {
-    dial.bridged = leg.sid;
-    dial.endsAt = null;
-    leg.status = "in-progress";
-    leg.answeredAt = Date.now();
+    const noun = verb.conference;
     this.answer();
-    this.event(`${leg.identity} answered: bridged`);
-    const carrier = this.env.SIM_CARRIER.getByName(CARRIER_NAME);
-    await carrier.notify(leg.identity, { type: "accept", callSid: leg.sid });
-    await this.legCallback(leg, "answered", "in-progress");
-    // The first accept wins the bridge; Twilio cancels every other leg of the <Dial>.
-    for (const other of dial.legs.filter((l) => l !== leg && l.status === "ringing")) await this.endLeg(other, "canceled");
-    this.save();
-  }
-
-  private async endLeg(leg: Leg, status: LegStatus): Promise<void> {
-    const wasRinging = leg.status === "ringing";
-    leg.status = status;
-    const carrier = this.env.SIM_CARRIER.getByName(CARRIER_NAME);
-    if (wasRinging && status !== "busy") await carrier.notify(leg.identity, { type: "cancel", callSid: leg.sid });
-    if (!wasRinging && status === "completed") await carrier.notify(leg.identity, { type: "disconnect", callSid: leg.sid });
-    await this.legCallback(leg, "completed", status);
-    this.save();
-  }
-
-  /** Ends the dial once no leg rings any more and none was bridged. */
-  private async dialSettled(dial: DialRun): Promise<void> {
-    if (dial.bridged || dial.legs.some((l) => l.status === "ringing")) return;
-    // Which DialCallStatus Twilio gives when every client rejects is unverified (twilio-facts.md):
-    // one rejected client gives "busy", so all rejected gives "busy" here too.
-    const all = (st: LegStatus) => dial.legs.every((l) => l.status === st);
-    await this.endDial(dial, all("busy") ? "busy" : all("failed") ? "failed" : "no-answer");
-  }
-
-  private async endDial(dial: DialRun, status: "completed" | "busy" | "no-answer" | "failed" | "canceled", ignoreResult = false): Promise<void> {
-    const s = this.s!;
-    if (s.dial !== dial) return;
-    s.dial = null;
-    this.event(`dial ended: ${status}`);
-    const bridged = dial.legs.find((l) => l.sid === dial.bridged);
-    const params: Record<string, string> = { DialCallStatus: status, DialCallSid: (bridged ?? dial.legs.at(-1))?.sid ?? "" };
-    if (bridged?.answeredAt) params.DialCallDuration = String(Math.round(((Date.now() - bridged.answeredAt) * s.speed) / 1000));
-    if (!dial.verb.action) {
+    let r: JoinResult;
+    try {
+      r = await this.env.SIM_CONFERENCES.getByName(noun.name).join(noun.name, {
+        callSid: s.callSid,
+        accountSid: s.accountSid,
+        label: noun.participantLabel,
+        muted: noun.muted,
+        startConferenceOnEnter: noun.startConferenceOnEnter,
+        endConferenceOnExit: noun.endConferenceOnExit,
+        statusCallback: noun.statusCallback ? this.resolve(noun.statusCallback) : null,
+        statusCallbackMethod: noun.statusCallbackMethod,
+        statusCallbackEvents: noun.statusCallbackEvents,
+      });
+    } catch (err) {
+      // Twilio's 16030 "failed to add a participant", try again later.
+      r = { ok: false, code: 16030, message: `could not join conference ${noun.name}: ${String(err)}` };
+    }
+    s.lastConference = noun.name;
+    if (!r.ok) {
+      this.error(r.code, r.message);
       s.pc++;
-      if (!ignoreResult) await this.run();
       return;
     }
-    if (ignoreResult || s.status === "completed") {
-      // Twilio still requests the action, but the call has moved on: what it returns is ignored.
-      await this.request(dial.verb.action, params);
+    const c: ConferenceRun = {
+      dial: verb,
+      name: noun.name,
+      conferenceSid: r.conferenceSid,
+      label: noun.participantLabel,
+      joinedAt: Date.now(),
+      started: r.started,
+      participants: r.participants,
+      bridged: r.started && r.participants.length >= 2,
+      wait: null,
+    };
+    s.conference = c;
+    this.event(
+      `<Dial><Conference> ${noun.name}: joined ${r.conferenceSid}${r.created ? " (new)" : ""} as ${noun.participantLabel ?? "(no label)"}; ` +
+        (r.started ? "started" : `waiting, ${r.participants.length} in`),
+    );
+    if (r.started) return;
+    if (noun.waitUrl === "") {
+      this.event('waitUrl="": silence');
       return;
     }
-    await this.fetchProgram(dial.verb.action, params);
-    await this.run();
+    if (noun.waitUrl === null) {
+      c.wait = this.newWait(null, "POST", [{ verb: "Play", url: TWILIO_DEFAULT_WAIT_URL, loop: 0 }]);
+      return this.runWait();
+    }
+    const url = this.resolve(noun.waitUrl);
+    if (url && (await this.fetchWait(c, url, noun.waitMethod))) return this.runWait();
+    if (s.conference !== c) return;
+    this.event("the waitUrl request failed: the conference is not established");
+    await this.leaveConference("participant_add_failed", "in-progress");
+    // Inside run(): set up the action's (or the next verb's) program; run()'s loop goes on with it.
+    await this.dialEnded("failed", "continue");
   }
 
-  /** The call leaves the current <Dial> (REST update): legs drop, the action fires, its TwiML is ignored. */
-  private async leaveDial(dial: DialRun): Promise<void> {
-    for (const leg of dial.legs) {
-      if (leg.status === "ringing") await this.endLeg(leg, "canceled");
-      else if (leg.status === "in-progress") await this.endLeg(leg, "completed");
+  private newWait(url: string | null, method: HttpMethod, program: Verb[]): WaitRun {
+    return { url, method, program, pc: 0, until: null, playing: null, requests: 0, timed: false, held: false };
+  }
+
+  /** Requests the waitUrl (or a <Redirect> of it) and loads the answer; false when the request failed. */
+  private async fetchWait(c: ConferenceRun, url: string, method: HttpMethod): Promise<boolean> {
+    const s = this.s!;
+    const requests = (c.wait?.requests ?? 0) + 1;
+    const res = await this.request(url, { ConferenceSid: c.conferenceSid, FriendlyName: c.name }, method);
+    if (s.conference !== c || c.started) return true;
+    if (res === null) return false;
+    let program: Verb[] = [];
+    if (/^audio\//i.test(res.contentType)) {
+      // An audio file plays once and does not loop (facts §8).
+      program = [{ verb: "Play", url, loop: 1 }];
+    } else {
+      try {
+        program = parseWaitTwiml(res.body);
+      } catch (err) {
+        this.error(err instanceof TwimlError ? err.code : 12100, `waitUrl ${url}: ${(err as Error).message}`);
+      }
     }
-    await this.endDial(dial, dial.bridged ? "completed" : "canceled", true);
+    c.wait = { ...this.newWait(url, method, program), requests };
+    return true;
+  }
+
+  /** Plays the waitUrl document: Play/Say/Pause are timed (alarm), <Redirect> requests it again. */
+  private async runWait(): Promise<void> {
+    const s = this.s!;
+    const c = s.conference;
+    while (c && s.conference === c && !c.started && c.wait && c.wait.until === null) {
+      const w = c.wait;
+      const verb = w.program[w.pc];
+      if (!verb) {
+        // Out of verbs: the participant hears silence until something happens (facts §1).
+        this.event("the waitUrl document ran out: silence");
+        c.wait = null;
+        break;
+      }
+      switch (verb.verb) {
+        case "Say":
+          w.playing = `say: ${verb.text.slice(0, 80)}`;
+          w.timed = true;
+          w.until = Date.now() + this.ms(sayDuration(verb.text, verb.loop));
+          break;
+        case "Play":
+          w.playing = verb.url;
+          w.timed = true;
+          w.until = verb.loop === 0 ? Number.MAX_SAFE_INTEGER : Date.now() + this.ms(5 * verb.loop);
+          break;
+        case "Pause":
+          w.playing = null;
+          w.timed = true;
+          w.until = Date.now() + this.ms(verb.length);
+          break;
+        case "Redirect": {
+          // Each loop is a new request; a document made only of <Redirect> would spin, so it waits 1 s.
+          if (!w.timed && !w.held) {
+            w.held = true;
+            w.until = Date.now() + this.ms(1);
+            break;
+          }
+          const url = verb.url ? this.resolve(verb.url, w.url) : w.url;
+          if (!url) {
+            this.error(11100, "Invalid URL in the waitUrl's <Redirect>");
+            c.wait = null;
+            break;
+          }
+          if (!(await this.fetchWait(c, url, verb.method))) {
+            // A later waitUrl request failing: the conference is established, the participant hears silence.
+            this.event("a waitUrl <Redirect> request failed: silence");
+            if (s.conference === c) c.wait = null;
+          }
+          break;
+        }
+        default:
+          // parseWaitTwiml lets nothing else through.
+          c.wait = null;
+      }
+    }
+    this.save();
+  }
+
+  /** Tells the conference this call leaves it (the conference never waits on this call). */
+  private async leaveConference(reason: LeaveReason, callStatus: string): Promise<void> {
+    const s = this.s!;
+    const c = s.conference;
+    if (!c) return;
+    try {
+      await this.env.SIM_CONFERENCES.getByName(c.name).leave({ conferenceSid: c.conferenceSid, callSid: s.callSid, reason, callStatus });
+    } catch (err) {
+      log("sim.conference_leave_failed", { callSid: s.callSid, conferenceSid: c.conferenceSid, error: String(err) }, "error");
+    }
+    this.event(`left conference ${c.conferenceSid} (${reason})`);
+  }
+
+  /**
+   * The <Dial><Conference> is over: the action URL is requested (DialCallStatus answered|failed, no
+   * DialCallSid). "continue": its answer (or, without an action, the next verb) becomes the program;
+   * the caller of this method runs it. "ignore": the call has moved on (REST update, hang-up), Twilio
+   * still requests the action but ignores what it returns.
+   */
+  private async dialEnded(status: "answered" | "failed", how: "continue" | "ignore"): Promise<void> {
+    const s = this.s!;
+    const c = s.conference;
+    if (!c) return;
+    s.conference = null;
+    this.event(`<Dial> ended: ${status}`);
+    const params = { DialCallStatus: status, DialBridged: String(c.bridged) };
+    const action = c.dial.action;
+    if (!action) {
+      if (how === "continue") s.pc++;
+      return;
+    }
+    if (how === "ignore" || this.ended()) {
+      const url = this.resolve(action);
+      if (url) await this.request(url, params, c.dial.method);
+      return;
+    }
+    await this.fetchProgram(action, params, c.dial.method);
   }
 
   private async finishRecord(verb: Extract<Verb, { verb: "Record" }>, callerGone: boolean): Promise<void> {
@@ -381,148 +606,175 @@ export class SimCall extends DurableObject<Env> {
     const recordingUrl = `${s.base}/sim/recordings/${recordingSid}?seconds=${seconds}`;
     this.event(`<Record> ${seconds}s recorded as ${recordingSid}`);
     const common = { RecordingSid: recordingSid, RecordingUrl: recordingUrl, RecordingDuration: String(seconds) };
-    if (verb.recordingStatusCallback) {
-      await this.request(verb.recordingStatusCallback, { ...common, RecordingStatus: "completed", RecordingChannels: "1", RecordingSource: "RecordVerb" });
+    const statusCb = verb.recordingStatusCallback && this.resolve(verb.recordingStatusCallback);
+    if (statusCb) {
+      await this.request(statusCb, { ...common, RecordingStatus: "completed", RecordingChannels: "1", RecordingSource: "RecordVerb" }, "POST");
     }
-    if (verb.transcribe && verb.transcribeCallback) {
-      await this.request(verb.transcribeCallback, {
-        ...common,
-        TranscriptionSid: newSid("TR"),
-        TranscriptionStatus: "completed",
-        TranscriptionText: `(simulated transcription of a ${seconds} second message from ${s.from})`,
-        TranscriptionType: "fast",
-      });
+    const transcribeCb = verb.transcribe && verb.transcribeCallback && this.resolve(verb.transcribeCallback);
+    if (transcribeCb) {
+      await this.request(
+        transcribeCb,
+        {
+          ...common,
+          TranscriptionSid: newSid("TR"),
+          TranscriptionStatus: "completed",
+          TranscriptionText: `(simulated transcription of a ${seconds} second message from ${s.from})`,
+          TranscriptionType: "fast",
+        },
+        "POST",
+      );
     }
     const actionParams = { RecordingUrl: recordingUrl, RecordingDuration: String(seconds), Digits: callerGone ? "hangup" : "" };
     if (!verb.action) {
       s.pc++;
       if (!callerGone) await this.run();
     } else if (callerGone) {
-      await this.request(verb.action, actionParams);
+      const url = this.resolve(verb.action);
+      if (url) await this.request(url, actionParams, "POST");
     } else {
-      await this.fetchProgram(verb.action, actionParams);
+      await this.fetchProgram(verb.action, actionParams, "POST");
       await this.run();
     }
   }
 
-  private async callerLeaves(why: string): Promise<void> {
+  /** The call ends from outside its TwiML: hang-up, phone disconnect, REST Status, the hang-up timer. */
+  private async endCall(why: string, reason: LeaveReason, final: CallStatus): Promise<void> {
     const s = this.s!;
     this.event(why);
     s.hangupAt = null;
-    if (s.dial) {
-      const dial = s.dial;
-      for (const leg of dial.legs) {
-        if (leg.status === "ringing") await this.endLeg(leg, "canceled");
-        else if (leg.status === "in-progress") await this.endLeg(leg, "completed");
-      }
-      s.status = "completed";
-      await this.endDial(dial, dial.bridged ? "completed" : "canceled", true);
+    s.connectAt = null;
+    if (s.conference) {
+      await this.leaveConference(reason, "completed");
+      s.status = final;
+      await this.dialEnded("answered", "ignore");
     }
     const verb = s.program[s.pc];
     if (verb?.verb === "Record" && s.recordStartedAt !== null) {
-      s.status = "completed";
+      s.status = final;
       await this.finishRecord(verb, true);
     }
-    await this.complete(why);
+    await this.complete(why, final);
   }
 
   // ---- Twilio's requests ----
 
-  private async fetchProgram(url: string, extra: Record<string, string>): Promise<void> {
-    const res = await this.request(url, extra);
-    if (!res) return;
-    this.load(res, url);
+  /** Requests a TwiML document and makes it the program; a failed request ends the call (11200). */
+  private async fetchProgram(rawUrl: string, extra: Record<string, string>, method: HttpMethod): Promise<void> {
+    const url = this.resolve(rawUrl);
+    if (!url) return this.fail(11100, `Invalid URL "${rawUrl}"`);
+    const res = await this.request(url, extra, method);
+    if (!res) {
+      // Twilio says "an application error has occurred" and hangs up; the simulator just ends the call.
+      this.s!.program = [];
+      this.s!.pc = 0;
+      return;
+    }
+    this.load(res.body, url, url);
   }
 
-  private load(xml: string, from: string): void {
+  private load(xml: string, docUrl: string | null, from: string): void {
     const s = this.s!;
     try {
       s.program = parseTwiml(xml);
       s.pc = 0;
+      s.docUrl = docUrl;
     } catch (err) {
       const code = err instanceof TwimlError ? err.code : 12100;
       this.fail(code, `${from}: ${(err as Error).message}`);
     }
   }
 
-  /** Sends one signed webhook; returns the body, or null after recording the failure on the call. */
-  private async request(url: string, extra: Record<string, string>): Promise<string | null> {
+  /** Sends one signed webhook; returns the answer, or null after recording error 11200 on the call. */
+  private async request(url: string, extra: Record<string, string>, method: HttpMethod): Promise<{ body: string; contentType: string } | null> {
     const s = this.s!;
-    const params = {
+    const params: Record<string, string> = {
       AccountSid: s.accountSid,
       ApiVersion: "2010-04-01",
       CallSid: s.callSid,
       CallStatus: s.status,
-      Direction: "inbound",
+      Direction: s.direction,
       From: s.from,
       Caller: s.from,
       To: s.to,
       Called: s.to,
+      ...(s.kind === "agent" ? { ApplicationSid: simConfig(this.env).applicationSid } : {}),
       ...extra,
     };
-    const result = await deliver(this.ctx, this.env, url, params);
+    const result = await deliver(this.ctx, this.env, url, params, method);
     if (!result.ok) {
-      this.fail(11200, `HTTP retrieval failure: ${url} answered ${result.status}`);
+      this.error(11200, `HTTP retrieval failure: ${method} ${url} answered ${result.status}`);
       return null;
     }
-    return result.body;
+    return { body: result.body, contentType: result.contentType };
   }
 
-  /** Like Twilio: an application error is logged on the call, the caller hears an error, the call ends. */
-  private fail(code: number, message: string): void {
+  /** Absolute URLs as they are; relative ones against the current document (none for inline TwiML). */
+  private resolve(url: string, against: string | null = this.s?.docUrl ?? null): string | null {
+    try {
+      const u = against ? new URL(url, against) : new URL(url);
+      return /^https?:$/.test(u.protocol) ? u.toString() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** An error in Twilio's debugger, logged on the call; the call goes on. */
+  private error(code: number, message: string): void {
     const s = this.s!;
     s.errors.push({ code, message });
     this.event(`error ${code}: ${message}`);
     log("sim.call_error", { callSid: s.callSid, code, message }, "error");
-    s.program = [];
-    s.pc = 0;
   }
 
-  private async legCallback(leg: Leg, event: string, status: LegStatus | "initiated"): Promise<void> {
-    const s = this.s!;
-    if (!leg.statusCallback || !leg.events.includes(event)) return;
-    const params: Record<string, string> = {
-      AccountSid: s.accountSid,
-      ApiVersion: "2010-04-01",
-      CallSid: leg.sid,
-      ParentCallSid: s.callSid,
-      CallStatus: status,
-      Direction: "outbound-dial",
-      From: s.from,
-      To: `client:${leg.identity}`,
-      Called: `client:${leg.identity}`,
-      SequenceNumber: String(leg.sequence++),
-      Timestamp: new Date().toUTCString(),
-      CallbackSource: "call-progress-events",
-    };
-    const result = await deliver(this.ctx, this.env, leg.statusCallback, params);
-    if (!result.ok) this.event(`leg callback ${event} for ${leg.identity} answered ${result.status}`);
+  /** Like Twilio: an application error is logged on the call, the caller hears an error, the call ends. */
+  private fail(code: number, message: string): void {
+    this.error(code, message);
+    this.s!.program = [];
+    this.s!.pc = 0;
   }
 
+  /** Twilio answers on the first verb that needs media; an agent's phone then gets "accept". */
   private answer(): void {
     const s = this.s!;
-    if (s.status === "ringing") {
-      s.status = "in-progress";
-      s.answeredAt = Date.now();
-    }
+    if (s.answeredAt !== null || this.ended()) return;
+    s.status = "in-progress";
+    s.answeredAt = Date.now();
+    if (s.kind === "agent") this.toPhone({ type: "accept", ref: s.ref!, callSid: s.callSid });
   }
 
-  private async complete(why: string): Promise<void> {
+  private async complete(why: string, final: CallStatus = "completed"): Promise<void> {
     const s = this.s!;
     if (s.finished) return;
     s.finished = true;
-    s.status = "completed";
+    s.status = final;
+    s.endedAt = Date.now();
     s.waitUntil = null;
-    s.dial = null;
+    s.conference = null;
     s.hangupAt = null;
-    this.event(`completed (${why})`);
+    s.connectAt = null;
+    this.event(`${final} (${why})`);
     this.save();
+    if (s.kind === "agent") {
+      // A leg that ends before it was answered: the SDK reports 31005 (facts §8), then disconnect.
+      if (s.answeredAt === null) {
+        this.toPhone({
+          type: "error",
+          ref: s.ref,
+          callSid: s.callSid,
+          code: PHONE_ERRORS.hangupBeforeAnswer,
+          message: "ConnectionError (31005): Error sent from gateway in HANGUP",
+        });
+      }
+      this.toPhone({ type: "disconnect", ref: s.ref!, callSid: s.callSid });
+      // No status callback: the TwiML App has none configured (README).
+      return;
+    }
     // The number's "call status changes" callback, as configured in the README.
     await deliver(this.ctx, this.env, `${s.base}/twilio/call-status`, {
       AccountSid: s.accountSid,
       ApiVersion: "2010-04-01",
       CallSid: s.callSid,
-      CallStatus: "completed",
+      CallStatus: final,
       CallDuration: String(Math.round(((Date.now() - s.startedAt) * s.speed) / 1000)),
       Direction: "inbound",
       From: s.from,
@@ -532,6 +784,50 @@ export class SimCall extends DurableObject<Env> {
   }
 
   // ---- plumbing ----
+
+  private fresh(p: Partial<SimCallState> & Pick<SimCallState, "callSid" | "kind" | "from" | "to" | "base" | "speed" | "messageSeconds" | "status">): SimCallState {
+    return {
+      accountSid: simConfig(this.env).accountSid,
+      identity: null,
+      ref: null,
+      customParameters: {},
+      direction: "inbound",
+      finished: false,
+      startedAt: Date.now(),
+      answeredAt: null,
+      endedAt: null,
+      connectAt: null,
+      program: [],
+      pc: 0,
+      docUrl: null,
+      waitUntil: null,
+      recordStartedAt: null,
+      conference: null,
+      lastConference: null,
+      hears: null,
+      playing: null,
+      muted: false,
+      hangupAt: null,
+      errors: [],
+      events: [],
+      ...p,
+    };
+  }
+
+  /** Messages to the phone go out in order, in the background: the carrier may be waiting on this call. */
+  private toPhone(msg: CarrierToPhone): void {
+    const sid = this.s!.callSid;
+    this.phoneChain = this.phoneChain
+      .then(() => this.env.SIM_CARRIER.getByName(CARRIER_NAME).toPhone(sid, msg))
+      .then(
+        () => undefined,
+        (err) => log("sim.phone_notify_failed", { callSid: sid, type: msg.type, error: String(err) }, "warn"),
+      );
+  }
+
+  private ended(): boolean {
+    return !this.s || this.s.finished || FINAL.includes(this.s.status);
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
@@ -549,16 +845,43 @@ export class SimCall extends DurableObject<Env> {
     if (s.events.length > MAX_EVENTS) s.events.splice(0, s.events.length - MAX_EVENTS);
   }
 
+  private hearing(): void {
+    const s = this.s!;
+    const c = s.conference;
+    s.playing = c?.wait?.playing ?? null;
+    if (!c) s.hears = null;
+    else if (c.started) s.hears = c.participants.length >= 2 ? "bridged" : "silence";
+    else if (!s.playing) s.hears = "silence";
+    else if (s.playing.startsWith("say: ")) s.hears = "announcement";
+    else s.hears = /hold/i.test(s.playing) ? "hold-music" : "wait-music";
+  }
+
   private save(): void {
     const s = this.s;
     if (!s) return;
+    this.hearing();
     this.ctx.storage.kv.put("state", s);
-    const due = [s.waitUntil, s.dial?.endsAt ?? null, s.hangupAt].filter((t): t is number => t !== null && t < Number.MAX_SAFE_INTEGER);
-    if (s.status === "completed" || due.length === 0) void this.ctx.storage.deleteAlarm();
+    const due = [s.waitUntil, s.conference?.wait?.until ?? null, s.hangupAt, s.connectAt].filter(
+      (t): t is number => t !== null && t < Number.MAX_SAFE_INTEGER,
+    );
+    if (this.ended() || due.length === 0) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(Math.min(...due));
     if (this.trackedStatus !== s.status) {
       this.trackedStatus = s.status;
-      void this.env.SIM_CARRIER.getByName(CARRIER_NAME).track({ callSid: s.callSid, from: s.from, to: s.to, status: s.status, startedAt: s.startedAt });
+      void this.env.SIM_CARRIER.getByName(CARRIER_NAME).track({
+        callSid: s.callSid,
+        kind: s.kind,
+        identity: s.identity,
+        from: s.from,
+        to: s.to,
+        status: s.status,
+        startedAt: s.startedAt,
+      });
     }
   }
+}
+
+/** About 2.5 words a second, at least a second, times the loops. */
+function sayDuration(text: string, loop: number): number {
+  return Math.max(1, text.split(/\s+/).length / 2.5) * Math.max(1, loop);
 }

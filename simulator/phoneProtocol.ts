@@ -1,34 +1,38 @@
-// The simulated phone's wire protocol: what the carrier simulator tells a browser "device" and what
-// the device answers. It mirrors @twilio/voice-sdk's Device/Call events so the console's simulator
-// adapter can behave like the real SDK. Imports nothing: the browser imports it too.
-
-/** A ringing leg, as the Voice SDK's Call presents it. */
-export interface IncomingLeg {
-  /** The child leg's CallSid: `call.parameters.CallSid` in the SDK. */
-  callSid: string;
-  parentCallSid: string;
-  from: string;
-  to: string;
-  /** The <Parameter> values of the <Client> noun: `call.customParameters` in the SDK. */
-  customParameters: Record<string, string>;
-}
-
-export type CarrierToPhone =
-  | { type: "registered"; identity: string }
-  | { type: "incoming"; call: IncomingLeg }
-  /** Ringing stopped before this device answered (another device answered, the caller left, the dial timed out). */
-  | { type: "cancel"; callSid: string }
-  /** This device's accept bridged the call. */
-  | { type: "accept"; callSid: string }
-  /** The connected call ended from the far side (caller hung up, call redirected). */
-  | { type: "disconnect"; callSid: string }
-  | { type: "error"; callSid: string | null; message: string };
+// The simulated phone's wire protocol (WebSocket /sim/phone): what a browser "device" asks the carrier
+// simulator and what the carrier tells it. It mirrors @twilio/voice-sdk 2.x: the phone never rings
+// (Twilio rings no browser in the lobby model); it only places outgoing calls with device.connect().
+// Imports nothing: the browser imports it too.
 
 export type PhoneToCarrier =
-  | { type: "accept"; callSid: string; parentCallSid: string }
-  | { type: "reject"; callSid: string; parentCallSid: string }
-  | { type: "disconnect"; callSid: string; parentCallSid: string }
-  | { type: "mute"; callSid: string; parentCallSid: string; muted: boolean };
+  /** device.connect({ params }): `ref` is the phone's own name for the call until it learns the CallSid. */
+  | { type: "connect"; ref: string; params: Record<string, string> }
+  /** call.disconnect() */
+  | { type: "disconnect"; callSid: string }
+  /** call.mute(muted) */
+  | { type: "mute"; callSid: string; muted: boolean };
+
+export type CarrierToPhone =
+  /** The device is registered (Device "registered"). */
+  | { type: "registered"; identity: string }
+  /** The outgoing leg exists: the SDK learns its CallSid (Call "ringing"). */
+  | { type: "ringing"; ref: string; callSid: string }
+  /** The leg is answered, media open (Call "accept"): the TwiML App's answer ran a verb. */
+  | { type: "accept"; ref: string; callSid: string }
+  /** The leg ended, whatever the cause: refused by <Hangup/>, conference ended, kicked (Call "disconnect"). */
+  | { type: "disconnect"; ref: string; callSid: string }
+  /** A TwilioError (Call or Device "error"); ref and callSid are null when no call is concerned. */
+  | { type: "error"; ref: string | null; callSid: string | null; code: number; message: string };
+
+/** Voice SDK error codes the simulator sends (lib/twilio/errors/generated.ts). */
+export const PHONE_ERRORS = {
+  /** GeneralError: a malformed message, a call that is not this phone's. */
+  unknown: 31000,
+  /** ConnectionError "Error sent from gateway in HANGUP": the leg ended before it was answered. */
+  hangupBeforeAnswer: 31005,
+} as const;
+
+const MAX_REF = 128;
+const MAX_PARAMS = 20;
 
 export function parsePhoneMessage(raw: unknown): PhoneToCarrier | null {
   if (typeof raw !== "string") return null;
@@ -40,9 +44,20 @@ export function parsePhoneMessage(raw: unknown): PhoneToCarrier | null {
   }
   if (typeof m !== "object" || m === null) return null;
   const o = m as Record<string, unknown>;
-  if (typeof o.callSid !== "string" || typeof o.parentCallSid !== "string") return null;
-  const base = { callSid: o.callSid, parentCallSid: o.parentCallSid };
-  if (o.type === "accept" || o.type === "reject" || o.type === "disconnect") return { type: o.type, ...base };
-  if (o.type === "mute" && typeof o.muted === "boolean") return { type: "mute", ...base, muted: o.muted };
-  return null;
+  switch (o.type) {
+    case "connect": {
+      if (typeof o.ref !== "string" || o.ref.length === 0 || o.ref.length > MAX_REF) return null;
+      const params = o.params ?? {};
+      if (typeof params !== "object" || params === null || Array.isArray(params)) return null;
+      const entries = Object.entries(params as Record<string, unknown>);
+      if (entries.length > MAX_PARAMS || entries.some(([, v]) => typeof v !== "string")) return null;
+      return { type: "connect", ref: o.ref, params: Object.fromEntries(entries) as Record<string, string> };
+    }
+    case "disconnect":
+      return typeof o.callSid === "string" ? { type: "disconnect", callSid: o.callSid } : null;
+    case "mute":
+      return typeof o.callSid === "string" && typeof o.muted === "boolean" ? { type: "mute", callSid: o.callSid, muted: o.muted } : null;
+    default:
+      return null;
+  }
 }

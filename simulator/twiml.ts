@@ -11,7 +11,7 @@ export interface XmlNode {
 
 export class TwimlError extends Error {
   constructor(
-    readonly code: 12100 | 12200,
+    readonly code: 12100 | 12200 | 13233 | 13238,
     message: string,
   ) {
     super(message);
@@ -58,18 +58,32 @@ export function parseXml(xml: string): XmlNode {
   return root.children[0]!;
 }
 
-export interface ClientNoun {
-  identity: string;
-  parameters: Record<string, string>;
+export type HttpMethod = "GET" | "POST";
+
+/** A <Conference> noun with Twilio's defaults filled in (voice/twiml/conference). */
+export interface ConferenceNoun {
+  name: string;
+  participantLabel: string | null;
+  muted: boolean;
+  beep: "true" | "false" | "onEnter" | "onExit";
+  startConferenceOnEnter: boolean;
+  endConferenceOnExit: boolean;
+  jitterBufferSize: "small" | "medium" | "large" | "off";
+  /** null: the attribute is absent, Twilio plays its default classical playlist; "": plays nothing. */
+  waitUrl: string | null;
+  waitMethod: HttpMethod;
   statusCallback: string | null;
+  statusCallbackMethod: HttpMethod;
   statusCallbackEvents: string[];
 }
+
+export type DialVerb = { verb: "Dial"; action: string | null; method: HttpMethod; timeLimit: number; conference: ConferenceNoun };
 
 export type Verb =
   | { verb: "Say"; text: string; loop: number }
   | { verb: "Play"; url: string; loop: number }
   | { verb: "Pause"; length: number }
-  | { verb: "Dial"; timeout: number; action: string | null; answerOnBridge: boolean; clients: ClientNoun[] }
+  | DialVerb
   | {
       verb: "Record";
       action: string | null;
@@ -79,7 +93,8 @@ export type Verb =
       transcribe: boolean;
       transcribeCallback: string | null;
     }
-  | { verb: "Redirect"; url: string }
+  /** An empty url means the current document again (Twilio re-requests it). */
+  | { verb: "Redirect"; url: string; method: HttpMethod }
   | { verb: "Hangup" };
 
 function int(attrs: Record<string, string>, name: string, fallback: number, min: number, max: number): number {
@@ -90,18 +105,56 @@ function int(attrs: Record<string, string>, name: string, fallback: number, min:
   return n;
 }
 
-function client(node: XmlNode): ClientNoun {
-  if (node.name !== "Client") throw new TwimlError(12200, `Schema validation: <Dial> cannot contain <${node.name}> in the simulator`);
-  const identityNode = node.children.find((c) => c.name === "Identity");
-  const identity = (identityNode?.text ?? node.text).trim();
-  if (!/^[A-Za-z0-9_]{1,121}$/.test(identity)) throw new TwimlError(12200, `Schema validation: invalid client identity "${identity}"`);
-  const parameters: Record<string, string> = {};
-  for (const p of node.children.filter((c) => c.name === "Parameter")) parameters[p.attrs.name ?? ""] = p.attrs.value ?? "";
+function oneOf<T extends string>(attrs: Record<string, string>, name: string, allowed: readonly T[], fallback: T, caseless = false): T {
+  const raw = attrs[name];
+  if (raw === undefined) return fallback;
+  const hit = allowed.find((v) => (caseless ? v.toLowerCase() === raw.toLowerCase() : v === raw));
+  if (!hit) throw new TwimlError(12200, `Schema validation: ${name}="${raw}" must be one of ${allowed.join(", ")}`);
+  return hit;
+}
+
+function bool(attrs: Record<string, string>, name: string, fallback: boolean): boolean {
+  return oneOf(attrs, name, ["true", "false"] as const, fallback ? "true" : "false") === "true";
+}
+
+function method(attrs: Record<string, string>, name: string): HttpMethod {
+  return oneOf(attrs, name, ["GET", "POST"] as const, "POST", true);
+}
+
+/** The events statusCallbackEvent may name (voice/twiml/conference); the simulator emits start, end, join, leave and mute. */
+const CONFERENCE_EVENTS = ["start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"] as const;
+
+function conference(node: XmlNode): ConferenceNoun {
+  if (node.name !== "Conference") {
+    // The product dials nothing but its per-call conference; <Client>, <Number>, <Queue>… are refused so
+    // that TwiML of the old ring-all model cannot pass locally by accident.
+    throw new TwimlError(12200, `Schema validation: <Dial> cannot contain <${node.name}> in the simulator (only <Conference>)`);
+  }
+  const a = node.attrs;
+  const name = node.text.trim();
+  if (!name) throw new TwimlError(12200, "Schema validation: <Conference> needs a name");
+  const label = a.participantLabel ?? null;
+  if (label !== null && (label.length === 0 || label.length > 128)) throw new TwimlError(12200, "Schema validation: participantLabel must be 1 to 128 characters");
+  const events = (a.statusCallbackEvent ?? "start end").split(/[\s,]+/).filter(Boolean);
+  for (const e of events) {
+    if (!(CONFERENCE_EVENTS as readonly string[]).includes(e)) throw new TwimlError(12200, `Schema validation: statusCallbackEvent "${e}" is not one of ${CONFERENCE_EVENTS.join(" ")}`);
+  }
+  const waitUrl = a.waitUrl ?? null;
+  // Twilio: an invalid waitUrl is error 13233.
+  if (waitUrl && !/^https?:\/\/\S+$/.test(waitUrl)) throw new TwimlError(13233, `waitUrl "${waitUrl}" is not an absolute http(s) URL`);
   return {
-    identity,
-    parameters,
-    statusCallback: node.attrs.statusCallback ?? null,
-    statusCallbackEvents: (node.attrs.statusCallbackEvent ?? "completed").split(/[\s,]+/).filter(Boolean),
+    name,
+    participantLabel: label,
+    muted: bool(a, "muted", false),
+    beep: oneOf(a, "beep", ["true", "false", "onEnter", "onExit"] as const, "true"),
+    startConferenceOnEnter: bool(a, "startConferenceOnEnter", true),
+    endConferenceOnExit: bool(a, "endConferenceOnExit", false),
+    jitterBufferSize: oneOf(a, "jitterBufferSize", ["small", "medium", "large", "off"] as const, "large"),
+    waitUrl,
+    waitMethod: method(a, "waitMethod"),
+    statusCallback: a.statusCallback ?? null,
+    statusCallbackMethod: method(a, "statusCallbackMethod"),
+    statusCallbackEvents: events,
   };
 }
 
@@ -119,10 +172,15 @@ export function parseTwiml(xml: string): Verb[] {
       case "Pause":
         return { verb: "Pause", length: int(a, "length", 1, 0, 3600) };
       case "Dial": {
-        const clients = n.children.map(client);
-        if (clients.length === 0) throw new TwimlError(12200, "Schema validation: <Dial> needs at least one <Client>");
-        if (clients.length > 10) throw new TwimlError(12200, "Schema validation: <Dial> takes at most 10 nouns");
-        return { verb: "Dial", timeout: int(a, "timeout", 30, 5, 600), action: a.action ?? null, answerOnBridge: a.answerOnBridge === "true", clients };
+        if (n.text.trim()) throw new TwimlError(12200, "Schema validation: <Dial> with a bare number is not supported by the simulator (only <Conference>)");
+        if (n.children.length !== 1) throw new TwimlError(12200, `Schema validation: <Dial> needs exactly one <Conference>, got ${n.children.length} nouns`);
+        return {
+          verb: "Dial",
+          action: a.action ?? null,
+          method: method(a, "method"),
+          timeLimit: int(a, "timeLimit", 14_400, 1, 86_400),
+          conference: conference(n.children[0]!),
+        };
       }
       case "Record":
         return {
@@ -135,12 +193,27 @@ export function parseTwiml(xml: string): Verb[] {
           transcribeCallback: a.transcribeCallback ?? null,
         };
       case "Redirect":
-        if (!n.text.trim()) throw new TwimlError(12200, "Schema validation: <Redirect> needs a URL");
-        return { verb: "Redirect", url: n.text.trim() };
+        return { verb: "Redirect", url: n.text.trim(), method: method(a, "method") };
       case "Hangup":
         return { verb: "Hangup" };
       default:
         throw new TwimlError(12200, `Schema validation: the simulator does not support <${n.name}>`);
     }
   });
+}
+
+/** The verbs a waitUrl document may use (voice/twiml/conference#attributes-waiturl). */
+const WAIT_VERBS = ["Play", "Say", "Pause", "Redirect"];
+
+/**
+ * A waitUrl answer: TwiML limited to <Play>, <Say>, <Pause> and <Redirect>. Any other verb is Twilio's
+ * error 13238 (checked on the raw element names first, so that <Gather> or <Hangup> give 13238 and
+ * not the simulator's generic 12200).
+ */
+export function parseWaitTwiml(xml: string): Verb[] {
+  const root = parseXml(xml);
+  if (root.name !== "Response") throw new TwimlError(12100, `Document parse failure: root element must be <Response>, got <${root.name}>`);
+  const bad = root.children.find((c) => !WAIT_VERBS.includes(c.name));
+  if (bad) throw new TwimlError(13238, `Invalid verb <${bad.name}> in a conference waitUrl: only <Play>, <Say>, <Pause> and <Redirect> are allowed`);
+  return parseTwiml(xml);
 }

@@ -21,7 +21,14 @@ export interface Env {
   /** The origin Twilio reaches this worker at (a tunnel or custom domain); signatures are checked against it. */
   PUBLIC_URL?: string;
   TWILIO_API_BASE?: string;
+  /** The longest a caller waits for an agent (default 60). */
   RING_TIMEOUT_SECONDS?: string;
+  /** Seconds without a Twilio callback before a call session asks Twilio where the call is (default 60). */
+  RECONCILE_SECONDS?: string;
+  /** Seconds one REST request to Twilio may take (default 10). */
+  TWILIO_REST_TIMEOUT_SECONDS?: string;
+  /** What a caller hears first while waiting for an agent. */
+  LOBBY_GREETING?: string;
   CLAIM_LEASE_SECONDS?: string;
   CONSOLE_PING_TIMEOUT_SECONDS?: string;
   SESSION_TTL_HOURS?: string;
@@ -31,7 +38,7 @@ export interface Env {
   PARK_SLOTS?: string;
   /** Seconds a parked call waits before it rings again (default 180). */
   PARK_TIMEOUT_SECONDS?: string;
-  /** Audio file a parked caller hears, looped (default: Twilio-hosted classical music). */
+  /** Audio file a parked caller hears, looped (default: the worker's own /audio/hold.wav). */
   HOLD_MUSIC_URL?: string;
   /** "warn" or "error" drops the info lines (one per decision); default "info". */
   LOG_LEVEL?: string;

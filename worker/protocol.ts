@@ -26,6 +26,26 @@ export interface AgentView {
   /** The call the agent has claimed or is connected to. */
   currentCallSid: string | null;
   lastCallEndedAt: number | null;
+  /**
+   * The agent's console reported its phone ready (Voice SDK Device registered, or the simulator
+   * phone connected) with PUT /api/me/phone. Cleared when the agent's last console goes offline.
+   */
+  phoneReady: boolean;
+}
+
+/** Who a ring reaches: available, holding no call, a console online and its phone ready. */
+export function isEligible(agent: Pick<AgentView, "available" | "online" | "currentCallSid" | "phoneReady">): boolean {
+  return agent.available && agent.online && agent.phoneReady && agent.currentCallSid === null;
+}
+
+/**
+ * Whether this call rings this agent now. Derived, not listed: a console is never sent a list that
+ * grows with the team. A call rings while it is "ringing" (a claim stops every other ring at once),
+ * for its targets if it has any, else for every eligible agent who has not declined it.
+ */
+export function ringsAgent(call: Pick<CallView, "phase" | "ringTargets" | "declined">, agent: Pick<AgentView, "id" | "available" | "online" | "currentCallSid" | "phoneReady">): boolean {
+  if (call.phase !== "ringing" || !isEligible(agent) || call.declined.includes(agent.id)) return false;
+  return call.ringTargets === null || call.ringTargets.includes(agent.id);
 }
 
 export const CALL_PHASES = ["ringing", "claimed", "connected", "parked", "voicemail", "ended"] as const;
@@ -36,11 +56,11 @@ export const CALL_OUTCOMES = ["answered", "missed", "voicemail", "abandoned"] as
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /**
- * Why the call's current <Dial> rings who it rings: the inbound ring-all, a retrieve from the parking
- * lot (the retriever's console answers by itself), a transfer to one agent, or a parked call coming
- * back after the park timeout.
+ * Why the caller waits for an agent now: the inbound ring-all, a retrieve from the parking lot (won
+ * by the retriever, who connects at once), a transfer to one agent, a parked call coming back after
+ * the park timeout, or a caller whose agent's leg dropped mid-call and who rings everyone again.
  */
-export const RING_PURPOSES = ["inbound", "retrieve", "transfer", "recall"] as const;
+export const RING_PURPOSES = ["inbound", "retrieve", "transfer", "recall", "reconnect"] as const;
 export type RingPurpose = (typeof RING_PURPOSES)[number];
 
 /** The call's place in the parking lot. Held from the park (or transfer) until an agent is connected. */
@@ -60,9 +80,16 @@ export interface CallView {
   from: string;
   to: string;
   phase: CallPhase;
-  /** Agents whose phone rings for this call now (rung, not declined, leg still alive). */
-  ringing: string[];
+  /**
+   * Who this ring is for: null rings every eligible agent (see isEligible) who has not declined; a
+   * list rings only those agents (a transfer's target, a recall to the agent who parked it).
+   */
+  ringTargets: string[] | null;
   declined: string[];
+  /** How many agents this call rings now (see ringsAgent); 0 while every agent is busy: the caller waits in line. */
+  ringingCount: number;
+  /** Since when the caller waits for an agent this time (null while connected, parked or in voicemail). */
+  waitingSince: number | null;
   /** Holder of the claim while phase is "claimed". */
   claimedBy: string | null;
   /** Agent connected to the caller (phase "connected"); the last one connected in other phases. */
@@ -108,12 +135,27 @@ export const RING_EVENT_TYPES = [
   /** A retrieve or transfer nobody took: the call went back to its parking slot. */
   "returned_to_lot",
   "park_timeout",
-  /** Twilio refused a redirect (park, retrieve, transfer, recall): the step was undone. */
+  /** Twilio refused a request that did nothing (a 4xx other than a gone call): the step was undone. */
   "redirect_failed",
+  /** The winner's phone joined the caller with its ticket. */
+  "ticket_used",
+  /** A connect that was refused: no ticket, a used or foreign one, a lapsed lease, a caller gone. */
+  "connect_refused",
+  /** The connected agent's leg dropped without a hang-up: the caller waits in the lobby again. */
+  "agent_dropped",
+  /** The agent pressed Hang up. */
+  "agent_hangup",
+  /** Twilio was asked for the call's real state because its callbacks stopped coming. */
+  "reconciled",
 ] as const;
 export type RingEventType = (typeof RING_EVENT_TYPES)[number];
 
-export const CLAIM_RELEASE_REASONS = ["lease_expired", "declined", "leg_failed", "overridden", "caller_gone", "ring_timeout"] as const;
+/**
+ * Why a claim ended without the agent connected: the lease lapsed before their leg joined, they
+ * declined, their phone could not connect (microphone, network: said by the console), their leg was
+ * refused or ended before joining, the caller left, or the wait ran out.
+ */
+export const CLAIM_RELEASE_REASONS = ["lease_expired", "declined", "connect_failed", "leg_failed", "caller_gone", "ring_timeout"] as const;
 export type ClaimReleaseReason = (typeof CLAIM_RELEASE_REASONS)[number];
 
 /** Messages from the switchboard to a console. */
@@ -128,12 +170,12 @@ export type ServerMessage =
   | { type: "call.voicemail"; call: CallView }
   /** `agentId` parked it; also sent when a retrieve or transfer fails and the call returns to its slot. */
   | { type: "call.parked"; call: CallView; agentId: string | null }
-  /** `agentId` won the retrieve: their phone rings and their console answers by itself. */
+  /** `agentId` won the retrieve: their console connects with the ticket it was given. */
   | { type: "call.retrieved"; call: CallView; agentId: string }
   | { type: "call.transferring"; call: CallView; from: string; to: string }
   /** The transfer target declined or did not answer: the call is parked again (call.lot). */
   | { type: "call.transfer_failed"; call: CallView; from: string; to: string; reason: TransferFailure }
-  /** The park timeout: `call.ringing` lists who rings (the parker, or everyone available). */
+  /** The park timeout: the call rings its parker (call.ringTargets), or everyone. */
   | { type: "call.recalled"; call: CallView }
   | { type: "call.ended"; call: CallView }
   | { type: "agent.updated"; agent: AgentView }
@@ -191,9 +233,22 @@ export function isCallMessage(msg: ServerMessage): msg is CallMessage {
   return "call" in msg;
 }
 
+/**
+ * What a won claim or retrieve gives its winner: a one-time ticket for the phone's connect
+ * (device.connect({ params: { callerSid, ticket } })), valid until the lease ends.
+ */
+export interface Ticket {
+  ticket: string;
+  /** Epoch ms: the lease, after which the ticket is refused and the call rings the others again. */
+  expiresAt: number;
+}
+
+/** The custom parameters a console's phone sends with its connect (names that are not Twilio's own). */
+export const CONNECT_PARAMS = { callerSid: "callerSid", ticket: "ticket" } as const;
+
 /** Body of a 200 or 409 answer to POST /api/calls/{sid}/claim. */
 export type ClaimResponse =
-  | { claimed: true }
+  | ({ claimed: true } & Ticket)
   /** `busyWith`: the claimer already holds this other call, and takes one call at a time. */
   | { claimed: false; claimedBy: string | null; busyWith?: string };
 
@@ -206,7 +261,7 @@ export interface ParkResponse {
 
 /** Body of a 200 or 409 answer to POST /api/calls/{sid}/retrieve. */
 export type RetrieveResponse =
-  | { retrieved: true }
+  | ({ retrieved: true } & Ticket)
   /** `busyWith`: the retriever already holds this other call. */
   | { retrieved: false; retrievedBy: string | null; busyWith?: string };
 
@@ -218,6 +273,19 @@ export interface TransferRequest {
 export interface TransferResponse {
   transferring: true;
   to: string;
+}
+
+/** Body of POST /api/calls/{sid}/release: the claim's winner could not connect. */
+export interface ReleaseRequest {
+  /** What went wrong, in words (shown to the others and kept in the call's trail). */
+  reason: string;
+}
+
+/** Body of PUT /api/me/phone. */
+export interface PhoneStateRequest {
+  ready: boolean;
+  /** Why not, when not ready (shown on the console's banner). */
+  reason?: string;
 }
 
 /** Body of every 4xx/5xx answer of the API. */

@@ -13,9 +13,13 @@ import {
   parkedCalls,
   parseCallDrag,
   ringingFor,
+  ringingText,
   ringLabel,
+  ringsHere,
   transferTargets,
   waitingCalls,
+  waitingSinceOf,
+  waitingText,
   type BoardState,
 } from "../../web/src/board";
 
@@ -28,6 +32,7 @@ const agent = (id: string, over: Partial<AgentView> = {}): AgentView => ({
   online: true,
   currentCallSid: null,
   lastCallEndedAt: null,
+  phoneReady: true,
   ...over,
 });
 
@@ -36,8 +41,10 @@ const call = (over: Partial<CallView> = {}): CallView => ({
   from: "+15550001",
   to: "+15550002",
   phase: "ringing",
-  ringing: ["a", "b"],
+  ringTargets: null,
   declined: [],
+  ringingCount: 2,
+  waitingSince: 1,
   claimedBy: null,
   answeredBy: null,
   purpose: "inbound",
@@ -95,7 +102,7 @@ describe("the board reducer", () => {
   });
 
   it("moves an ended call to the history and never brings it back from a late message", () => {
-    const s = run(snapshot(), { type: "call.ended", call: call({ phase: "ended", outcome: "missed", seq: 9, ringing: [] }) }, { type: "call.ringing", call: call({ seq: 3 }) });
+    const s = run(snapshot(), { type: "call.ended", call: call({ phase: "ended", outcome: "missed", seq: 9, ringingCount: 0, waitingSince: null }) }, { type: "call.ringing", call: call({ seq: 3 }) });
     expect(s.calls).toEqual({});
     expect(s.history.map((h) => h.outcome)).toEqual(["missed"]);
   });
@@ -133,7 +140,7 @@ describe("the board reducer", () => {
 });
 
 // A call Alice ("a") answered, in each step of parking, retrieval and transfer.
-const connectedToA = (over: Partial<CallView> = {}) => call({ phase: "connected", ringing: [], claimedBy: null, answeredBy: "a", answeredAt: 5, seq: 5, ...over });
+const connectedToA = (over: Partial<CallView> = {}) => call({ phase: "connected", ringingCount: 0, waitingSince: null, claimedBy: null, answeredBy: "a", answeredAt: 5, seq: 5, ...over });
 const lot = (slot: number, over: Partial<LotView> = {}): LotView => ({ slot, parkedBy: "a", parkedAt: 100, returnsAt: 280_100, ...over });
 const parkedByA = (over: Partial<CallView> = {}) => connectedToA({ phase: "parked", lot: lot(1), seq: 6, ...over });
 const three = () => snapshot({ agents: [agent("a"), agent("b"), agent("c")] });
@@ -178,7 +185,8 @@ describe("parking, retrieval and transfers on the board", () => {
     const transferring = connectedToA({
       phase: "ringing",
       purpose: "transfer",
-      ringing: ["c"],
+      ringTargets: ["c"],
+      ringingCount: 1,
       transfer: { from: "a", to: "c" },
       lot: lot(1, { parkedAt: null, returnsAt: null }),
       seq: 6,
@@ -193,24 +201,24 @@ describe("parking, retrieval and transfers on the board", () => {
   });
 
   it("a transfer that failed brings the call back to its slot", () => {
-    const transferring = connectedToA({ phase: "ringing", purpose: "transfer", ringing: ["c"], transfer: { from: "a", to: "c" }, lot: lot(2, { parkedAt: null, returnsAt: null }), seq: 6 });
+    const transferring = connectedToA({ phase: "ringing", purpose: "transfer", ringTargets: ["c"], ringingCount: 1, transfer: { from: "a", to: "c" }, lot: lot(2, { parkedAt: null, returnsAt: null }), seq: 6 });
     const s = run(
       three(),
       { type: "call.transferring", from: "a", to: "c", call: transferring },
-      { type: "call.transfer_failed", from: "a", to: "c", reason: "declined", call: { ...transferring, phase: "parked", ringing: [], declined: ["c"], transfer: null, lot: lot(2), seq: 7 } },
+      { type: "call.transfer_failed", from: "a", to: "c", reason: "declined", call: { ...transferring, phase: "parked", ringTargets: null, ringingCount: 0, declined: ["c"], transfer: null, lot: lot(2), seq: 7 } },
     );
     expect(ringingFor(s, "c")).toEqual([]);
     expect(parkedCalls(s).map((c) => [c.lot!.slot, lotStatus(s, c)])).toEqual([[2, "Waiting"]]);
   });
 
   it("a recall rings whoever the server lists, labelled as a parked call returning", () => {
-    const recalled = parkedByA({ phase: "ringing", purpose: "recall", ringing: ["a"], lot: lot(1, { parkedAt: null, returnsAt: null }), seq: 7 });
+    const recalled = parkedByA({ phase: "ringing", purpose: "recall", ringTargets: ["a"], ringingCount: 1, lot: lot(1, { parkedAt: null, returnsAt: null }), seq: 7 });
     let s = run(three(), { type: "call.parked", agentId: "a", call: parkedByA() }, { type: "call.recalled", call: recalled });
     expect(ringingFor(s, "a").map((c) => ringLabel(s, c))).toEqual(["Parked call returning (parked by A)"]);
     expect(agentState(s, s.agents.a!)).toBe("ringing");
     expect(ringingFor(s, "b")).toEqual([]);
     expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Ringing A again"]);
-    s = apply(s, { type: "call.recalled", call: { ...recalled, ringing: ["a", "b", "c"], seq: 8 } });
+    s = apply(s, { type: "call.recalled", call: { ...recalled, ringTargets: null, ringingCount: 3, seq: 8 } });
     expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Ringing everyone again"]);
     expect(ringLabel(s, call())).toBe("Incoming call");
   });
@@ -268,5 +276,86 @@ describe("parking, retrieval and transfers on the board", () => {
     expect(parseCallDrag('{"callSid":"CA1","kind":"other"}')).toBeNull();
     expect(parseCallDrag("not json")).toBeNull();
     expect(parseCallDrag("")).toBeNull();
+  });
+});
+
+describe("rings derived from the call and the agent (the lobby)", () => {
+  it("rings only agents who are available, online, phone-ready, holding no call and who have not declined", () => {
+    const s = run(
+      snapshot({
+        agents: [
+          agent("a"),
+          agent("b", { phoneReady: false }),
+          agent("c", { available: false }),
+          agent("d", { online: false }),
+          agent("e", { currentCallSid: "CA9" }),
+          agent("f"),
+        ],
+      }),
+      { type: "call.ringing", call: call({ declined: ["f"] }) },
+    );
+    expect(["a", "b", "c", "d", "e", "f"].filter((id) => ringingFor(s, id).length > 0)).toEqual(["a"]);
+    expect(agentState(s, s.agents.b!)).toBe("available");
+    expect(agentState(s, s.agents.a!)).toBe("ringing");
+    expect(ringingFor(s, "nobody")).toEqual([]);
+    expect(ringsHere(s, s.calls.CA1!, "a")).toBe(true);
+    expect(ringsHere(s, s.calls.CA1!, "f")).toBe(false);
+  });
+
+  it("stops ringing an agent whose phone stops being ready, and rings again when it is", () => {
+    let s = run(snapshot(), { type: "call.ringing", call: call() });
+    s = apply(s, { type: "agent.updated", agent: agent("a", { phoneReady: false }) });
+    expect(ringingFor(s, "a")).toEqual([]);
+    s = apply(s, { type: "agent.updated", agent: agent("a") });
+    expect(ringingFor(s, "a").map((c) => c.callSid)).toEqual(["CA1"]);
+  });
+
+  it("rings only the targets when the call has some", () => {
+    const s = run(snapshot(), { type: "call.ringing", call: call({ ringTargets: ["b"] }) });
+    expect(ringingFor(s, "a")).toEqual([]);
+    expect(ringingFor(s, "b").map((c) => c.callSid)).toEqual(["CA1"]);
+  });
+
+  it("lists an agent's rings oldest first, so Answer takes the caller who waited longest", () => {
+    const s = run(
+      snapshot(),
+      { type: "call.ringing", call: call({ callSid: "CA2", startedAt: 20 }) },
+      { type: "call.ringing", call: call({ callSid: "CA1", startedAt: 10 }) },
+      { type: "call.ringing", call: call({ callSid: "CA3", startedAt: 30 }) },
+    );
+    expect(ringingFor(s, "a").map((c) => c.callSid)).toEqual(["CA1", "CA2", "CA3"]);
+  });
+
+  it("takes a view re-sent with the same seq (a new ringingCount), and still ignores an older one", () => {
+    let s = run(snapshot(), { type: "call.ringing", call: call({ seq: 4, ringingCount: 2 }) });
+    s = apply(s, { type: "call.ringing", call: call({ seq: 4, ringingCount: 0 }) });
+    expect(s.calls.CA1!.ringingCount).toBe(0);
+    s = apply(s, { type: "call.ringing", call: call({ seq: 3, ringingCount: 5 }) });
+    expect(s.calls.CA1!.ringingCount).toBe(0);
+  });
+
+  it("says how many agents a call rings, or that the caller waits in line", () => {
+    expect(ringingText(call({ ringingCount: 12 }))).toBe("ringing 12 agents");
+    expect(ringingText(call({ ringingCount: 1 }))).toBe("ringing 1 agent");
+    expect(ringingText(call({ ringingCount: 0 }))).toBe("waiting in line: every agent is busy");
+    expect(waitingText(call({ ringingCount: 0 }))).toBe("waiting in line: every agent is busy");
+    expect(waitingText(call({ phase: "voicemail" }))).toBe("leaving a voicemail");
+    expect(waitingText(call({ purpose: "reconnect", ringingCount: 3 }))).toBe("reconnecting caller, ringing 3 agents");
+  });
+
+  it("counts a caller's wait from waitingSince, else from the call's start", () => {
+    expect(waitingSinceOf(call({ startedAt: 5, waitingSince: 50 }))).toBe(50);
+    expect(waitingSinceOf(call({ startedAt: 5, waitingSince: null }))).toBe(5);
+  });
+
+  it("labels a caller whose agent's line dropped as reconnecting, and lists them as waiting", () => {
+    const s = run(snapshot(), { type: "call.ringing", call: call({ purpose: "reconnect", answeredBy: "b" }) });
+    expect(ringingFor(s, "a").map((c) => ringLabel(s, c))).toEqual(["Reconnecting caller (their agent's line dropped)"]);
+    expect(waitingCalls(s).map((c) => c.callSid)).toEqual(["CA1"]);
+  });
+
+  it("says when a recalled call waits in line because every agent is busy", () => {
+    const s = run(three(), { type: "call.recalled", call: parkedByA({ phase: "ringing", purpose: "recall", ringTargets: null, ringingCount: 0, lot: lot(1, { parkedAt: null, returnsAt: null }), seq: 7 }) });
+    expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Back in line: every agent is busy"]);
   });
 });

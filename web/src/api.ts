@@ -1,5 +1,16 @@
 // The console's HTTP calls. A 401 anywhere means the session is gone: the app shows sign-in again.
-import type { ApiError, ClaimResponse, MeResponse, ParkResponse, RetrieveResponse, TransferRequest, TransferResponse } from "../../worker/protocol";
+import type {
+  AgentView,
+  ApiError,
+  ClaimResponse,
+  MeResponse,
+  ParkResponse,
+  PhoneStateRequest,
+  ReleaseRequest,
+  RetrieveResponse,
+  TransferRequest,
+  TransferResponse,
+} from "../../worker/protocol";
 
 export class SignedOut extends Error {}
 
@@ -44,7 +55,10 @@ export const api = {
     await call("DELETE", "/api/session");
   },
   setAvailable: async (available: boolean) => ok(await call<unknown>("PUT", "/api/me/availability", { available })),
-  /** 200 → won; 409 → lost the race (not an error); anything else throws. */
+  /** Whether this console's phone can take a call: the server rings this agent only while it can. */
+  setPhone: async (ready: boolean, reason?: string) =>
+    ok(await call<{ agent: AgentView } | ApiError>("PUT", "/api/me/phone", (reason === undefined ? { ready } : { ready, reason }) satisfies PhoneStateRequest)),
+  /** 200 → won, with the ticket for the phone's connect; 409 → lost the race (not an error); anything else throws. */
   claim: async (callSid: string) => {
     const r = await call<ClaimResponse & ApiError>("POST", `/api/calls/${callSid}/claim`);
     if (r.status === 200 || r.status === 409) return r.body as ClaimResponse;
@@ -54,9 +68,16 @@ export const api = {
     const r = await call<ApiError>("POST", `/api/calls/${callSid}/decline`);
     if (r.status >= 400 && r.status !== 410) throw new ApiFailure(r.status, r.body.error ?? "could not decline");
   },
+  /** The claim's winner could not connect: the call rings the others again at once. A gone call (410) is fine. */
+  release: async (callSid: string, reason: string) => {
+    const r = await call<ApiError>("POST", `/api/calls/${callSid}/release`, { reason } satisfies ReleaseRequest);
+    if (r.status >= 400 && r.status !== 410) throw new ApiFailure(r.status, r.body.error ?? "could not give the call back");
+  },
+  /** The connected agent ends the call: the server hangs up the caller, and the conference ends. */
+  hangup: async (callSid: string) => ok(await call<{ ended: true } | ApiError>("POST", `/api/calls/${callSid}/hangup`)),
   /** 200 → parked; 409 (lot full) and every other failure throw with the server's words. */
   park: async (callSid: string) => ok(await call<ParkResponse | ApiError>("POST", `/api/calls/${callSid}/park`)),
-  /** 200 → won; 409 → someone else retrieved it first (not an error); anything else throws. */
+  /** 200 → won, with the ticket for the phone's connect; 409 → someone else retrieved it first (not an error); anything else throws. */
   retrieve: async (callSid: string) => {
     const r = await call<RetrieveResponse & ApiError>("POST", `/api/calls/${callSid}/retrieve`);
     if (r.status === 200 || (r.status === 409 && r.body.retrieved === false)) return r.body as RetrieveResponse;

@@ -1,5 +1,5 @@
 // The board's state as a pure reducer over the switchboard's messages. Components only read it.
-import type { AgentView, CallView, ServerMessage, VoicemailView } from "../../worker/protocol";
+import { ringsAgent, type AgentView, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
 
 export interface BoardState {
   /** False until the first snapshot: nothing is shown as true before the server said so. */
@@ -51,8 +51,12 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
 
 function applyCall(state: BoardState, call: CallView): BoardState {
   const known = state.calls[call.callSid] ?? state.history.find((h) => h.callSid === call.callSid);
-  // Messages of one call can overtake each other; the view with the highest seq is the truth.
-  if (known && known.seq >= call.seq) return state;
+  // Messages of one call can overtake each other; the view with the highest seq is the truth. A view
+  // re-sent with the same seq replaces the one held: the switchboard re-publishes a ringing call when
+  // agents' eligibility changes its ringingCount without changing the call itself.
+  if (known && known.seq > call.seq) return state;
+  // An ended call never comes back from a re-sent view of the same seq.
+  if (known && known.seq === call.seq && known.phase === "ended" && call.phase !== "ended") return state;
   if (call.phase === "ended") {
     const { [call.callSid]: _ended, ...calls } = state.calls;
     const history = [call, ...state.history.filter((h) => h.callSid !== call.callSid)].slice(0, HISTORY);
@@ -63,11 +67,34 @@ function applyCall(state: BoardState, call: CallView): BoardState {
 
 export type AgentState = "offline" | "unavailable" | "available" | "ringing" | "on-call";
 
-/** Calls ringing this agent right now, oldest first. A transfer rings only its target, a recall whoever the server listed. */
+/**
+ * Calls ringing this agent right now, oldest first. Derived from the call and the agent as the
+ * board knows them (ringsAgent): a ring reaches an eligible agent (available, online, phone ready,
+ * holding no call) who has not declined it, and only its targets when it has some (transfer, recall).
+ */
 export function ringingFor(state: BoardState, agentId: string): CallView[] {
+  const agent = state.agents[agentId];
+  if (!agent) return [];
   return Object.values(state.calls)
-    .filter((c) => c.phase === "ringing" && c.ringing.includes(agentId))
+    .filter((c) => ringsAgent(c, agent))
     .sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** Whether this call rings this agent, as the board knows them both. */
+export function ringsHere(state: BoardState, call: CallView, agentId: string): boolean {
+  const agent = state.agents[agentId];
+  return !!agent && ringsAgent(call, agent);
+}
+
+/** Since when the caller waits for an agent this time: `waitingSince`, else the call's start. */
+export function waitingSinceOf(call: CallView): number {
+  return call.waitingSince ?? call.startedAt;
+}
+
+/** How a ringing call stands, in words: how many agents it rings, or that the caller waits in line. */
+export function ringingText(call: CallView): string {
+  if (call.ringingCount <= 0) return "waiting in line: every agent is busy";
+  return `ringing ${call.ringingCount} ${call.ringingCount === 1 ? "agent" : "agents"}`;
 }
 
 /**
@@ -101,6 +128,12 @@ export function waitingCalls(state: BoardState): CallView[] {
     .sort((a, b) => a.startedAt - b.startedAt);
 }
 
+/** What a waiting call is doing, in words, for the "waiting" panel. */
+export function waitingText(call: CallView): string {
+  if (call.phase === "voicemail") return "leaving a voicemail";
+  return call.purpose === "reconnect" ? `reconnecting caller, ${ringingText(call)}` : ringingText(call);
+}
+
 /** The parking lot, by slot: waiting calls and those on their way to someone (retrieve, transfer, recall). */
 export function parkedCalls(state: BoardState): CallView[] {
   return Object.values(state.calls)
@@ -131,6 +164,7 @@ const nameOf = (state: BoardState, id: string | null | undefined) => (id ? (stat
 export function ringLabel(state: BoardState, call: CallView): string {
   if (call.purpose === "transfer") return `Transfer from ${nameOf(state, call.transfer?.from)}`;
   if (call.purpose === "recall") return `Parked call returning (parked by ${nameOf(state, call.lot?.parkedBy)})`;
+  if (call.purpose === "reconnect") return "Reconnecting caller (their agent's line dropped)";
   return "Incoming call";
 }
 
@@ -138,9 +172,14 @@ export function ringLabel(state: BoardState, call: CallView): string {
 export function lotStatus(state: BoardState, call: CallView): string {
   if (call.phase === "parked") return "Waiting";
   if (call.phase === "claimed") return `Going to ${nameOf(state, call.claimedBy)}`;
-  if (call.purpose === "transfer") return `Transferring to ${nameOf(state, call.transfer?.to ?? call.ringing[0])}`;
-  if (call.purpose === "recall") return call.ringing.length === 1 ? `Ringing ${nameOf(state, call.ringing[0])} again` : "Ringing everyone again";
-  return `Ringing ${call.ringing.map((id) => nameOf(state, id)).join(", ")}`;
+  if (call.purpose === "transfer") return `Transferring to ${nameOf(state, call.transfer?.to ?? call.ringTargets?.[0])}`;
+  const targets = call.ringTargets;
+  if (call.purpose === "recall") {
+    if (targets !== null && targets.length === 1) return `Ringing ${nameOf(state, targets[0])} again`;
+    return call.ringingCount > 0 ? "Ringing everyone again" : "Back in line: every agent is busy";
+  }
+  if (targets !== null) return `Ringing ${targets.map((id) => nameOf(state, id)).join(", ")}`;
+  return ringingText(call).replace(/^./, (ch) => ch.toUpperCase());
 }
 
 /** Why a call left the board, in words, for the history. */

@@ -1,16 +1,22 @@
 // The console's state: the board (a pure reducer fed by the switchboard), this agent's phone, and
 // the actions an agent takes. Components read from here and call these actions; nothing else talks
-// to the server.
+// to the server. The rules live in pure modules: board.ts (what the board shows), notices.ts (what a
+// message tells this agent), takeCall.ts (claim or retrieve, then connect, else give the call back),
+// legs.ts (which of the phone's legs the board took away), phoneStatus.ts (the phone's readiness).
 import { createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { isCallMessage, type AgentView, type ServerMessage } from "../../worker/protocol";
+import type { AgentView, ClaimResponse, RetrieveResponse, ServerMessage } from "../../worker/protocol";
 import { api, ApiFailure, SignedOut } from "./api";
 import { activeCallOf, apply, type BoardState, type CallDrag, type DropAction, emptyBoard, firstRetrievable, ringingFor } from "./board";
 import { connectConsole, type Link, type LinkStatus } from "./connection";
+import { type HeldLeg, isMine, reviewLegs } from "./legs";
+import { newRings, noticesFor } from "./notices";
 import { notifyRing } from "./notify";
 import type { Phone } from "./phone/phone";
 import { SimulatorPhone } from "./phone/simulator";
+import { phoneBanner, phoneRequest, type PhoneStatus, STARTING } from "./phoneStatus";
 import { setRinging } from "./ringtone";
+import { takeCall, type TakeKind, type TakeOutcome } from "./takeCall";
 
 export interface Notice {
   id: number;
@@ -21,16 +27,12 @@ export interface Notice {
 const NOTICE_MS = 8000;
 
 /** A request in flight for one call: its buttons show it and refuse a second press. */
-export type Pending = "answering" | "declining" | "parking" | "transferring" | "retrieving";
+export type Pending = "answering" | "declining" | "parking" | "transferring" | "retrieving" | "hanging-up";
 
-/**
- * This console is retrieving a call from the lot. Set before the request goes out, because the
- * carrier may ring this phone with the retrieved leg before the HTTP answer or the board's
- * call.retrieved arrives; the phone answers that leg by itself. "won" once the server said so.
- */
+/** This console is retrieving a call from the lot: asking the server, then connecting its phone. */
 export interface Retrieving {
   callSid: string;
-  stage: "requesting" | "won";
+  stage: "requesting" | "connecting";
 }
 
 export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", onSignedOut: () => void) {
@@ -41,12 +43,10 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   const [pending, setPending] = createSignal<Record<string, Pending>>({});
   const [retrieving, setRetrieving] = createSignal<Retrieving | null>(null);
   const [dragging, setDragging] = createSignal<CallDrag | null>(null);
-  /** Parent CallSids with a leg ringing on this phone, not yet answered here. */
-  const ringingLegs = new Set<string>();
-  /** Retrieved calls this phone is answering by itself right now. */
-  const autoAccepting = new Set<string>();
   const [muted, setMuted] = createSignal(false);
-  const [phoneReady, setPhoneReady] = createSignal(false);
+  const [phoneStatus, setPhoneStatus] = createSignal<PhoneStatus>(STARTING);
+  /** The phone's legs, joining or connected, checked against the board after each change. */
+  let legs: HeldLeg[] = [];
   let phone: Phone | null = null;
   let noticeId = 0;
 
@@ -62,68 +62,45 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     const before = current;
     current = apply(current, msg);
     setBoard(reconcile(current));
-    // Someone else took a call that rang here: say who, calmly, and stop ringing it.
-    if (msg.type === "call.answered" && msg.agentId !== me.id && before.calls[msg.call.callSid]?.ringing.includes(me.id)) {
-      phone?.silence(msg.call.callSid);
-      notice(`Answered by ${name(msg.agentId)}`);
-    }
-    if (msg.type === "call.claim_released" && msg.agentId !== me.id && msg.call.ringing.includes(me.id)) {
-      notice(`${name(msg.agentId)} could not connect: the call is ringing again`);
-    }
-    if ((msg.type === "call.ringing" || msg.type === "call.transferring" || msg.type === "call.recalled") && msg.call.ringing.includes(me.id)) {
-      notifyRing(msg.call.callSid, msg.call.from);
-    }
-    if (msg.type === "call.transfer_failed" && msg.from === me.id) {
-      const slot = current.calls[msg.call.callSid]?.lot?.slot ?? msg.call.lot?.slot;
-      notice(`${name(msg.to)} did not take the transfer: ${slot ? `the caller is in parking slot ${slot}` : "the caller is back in the parking lot"}`);
-    }
-    if (msg.type === "voicemail.created") notice(`New voicemail from ${msg.voicemail.from}`);
-    if (isCallMessage(msg)) {
-      forgetLostRetrieve(msg.call.callSid);
-      answerRetrievedLeg(msg.call.callSid);
-    }
+    for (const n of noticesFor(before, current, msg, me.id)) notice(n.text, n.tone);
+    for (const call of newRings(before, current, me.id)) notifyRing(call.callSid, call.from);
+    // The server forgets a phone's readiness when the agent's last console goes offline: say it again.
+    if (msg.type === "snapshot") tellServerPhone(true);
+    reviewPhoneLegs();
     setRinging(ringingFor(current, me.id).length > 0 && !activeCallOf(current, me.id));
   }
 
-  /** The board says this agent won a retrieve of this call and is not connected yet. */
-  const retrievedByMe = (callSid: string) => {
-    const call = current.calls[callSid];
-    return !!call && call.phase === "claimed" && call.purpose === "retrieve" && call.claimedBy === me.id;
-  };
-
-  /**
-   * A won retrieve whose call went elsewhere (back to the lot because the leg never came, ended):
-   * forget it, or a later ring of the same call (a recall) would be answered without a claim.
-   */
-  function forgetLostRetrieve(callSid: string): void {
-    const r = retrieving();
-    if (r?.callSid !== callSid || r.stage !== "won" || autoAccepting.has(callSid)) return;
-    if (!retrievedByMe(callSid)) setRetrieving(null);
+  /** Hangs up the phone's legs for calls the board says this agent is no longer connected to. */
+  function reviewPhoneLegs(): void {
+    const review = reviewLegs(current, me.id, legs);
+    legs = review.legs;
+    for (const callSid of review.hangUp) phone?.hangup(callSid);
   }
 
-  /**
-   * The retrieve was the claim: when the retrieved leg rings this phone, answer it. Either signal
-   * may come first, the leg or the board (or the HTTP answer), so both call this.
-   */
-  function answerRetrievedLeg(callSid: string): void {
-    if (!ringingLegs.has(callSid) || autoAccepting.has(callSid) || !phone) return;
-    const ours = retrieving()?.callSid === callSid;
-    if (!ours && !retrievedByMe(callSid)) return;
-    autoAccepting.add(callSid);
-    void guarded(async () => {
+  // PUT /api/me/phone, one at a time and in order, and only when there is something new to say.
+  let phoneSent: string | null = null;
+  let phoneQueue: Promise<void> = Promise.resolve();
+  function tellServerPhone(again = false): void {
+    const req = phoneRequest(phoneStatus());
+    if (!req) return;
+    const key = JSON.stringify(req);
+    if (!again && key === phoneSent) return;
+    phoneSent = key;
+    phoneQueue = phoneQueue.then(async () => {
       try {
-        setMuted(false);
-        await phone!.accept(callSid);
+        await api.setPhone(req.ready, req.reason);
       } catch (e) {
-        // Only the console that asked gives the call back: another tab of the same agent, which
-        // answers from the board alone, may simply have lost to this one.
-        if (ours) await api.decline(callSid).catch(() => undefined);
-        notice(`Could not connect the retrieved call: ${(e as Error).message}`, "problem");
-      } finally {
-        autoAccepting.delete(callSid);
-        if (retrieving()?.callSid === callSid) setRetrieving(null);
+        if (phoneSent === key) phoneSent = null;
+        if (e instanceof SignedOut) return onSignedOut();
+        // Offline: the next snapshot (after the reconnect) sends it again.
+        if (e instanceof ApiFailure) notice(`Could not tell the server whether your phone is ready: ${e.message}`, "problem");
       }
     });
+  }
+
+  function onPhoneStatus(status: PhoneStatus): void {
+    setPhoneStatus(status);
+    tellServerPhone();
   }
 
   let linkHandle: Link | null = null;
@@ -139,20 +116,40 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     });
     phone = phoneKind === "simulator" ? new SimulatorPhone() : new (await import("./phone/twilio")).TwilioPhone();
     phone.onEvent((e) => {
-      if (e.type === "ready") setPhoneReady(true);
-      if (e.type === "error") notice(e.message, "problem");
-      if (e.type === "incoming") {
-        ringingLegs.add(e.parentCallSid);
-        answerRetrievedLeg(e.parentCallSid);
+      switch (e.type) {
+        case "ready":
+          return onPhoneStatus({ state: "ready" });
+        case "unready":
+          return onPhoneStatus({ state: "unready", reason: e.reason });
+        case "connected":
+          legs = legs.map((l) => (l.callSid === e.callSid ? { ...l, connected: true } : l));
+          return reviewPhoneLegs();
+        case "disconnect":
+          legs = legs.filter((l) => l.callSid !== e.callSid);
+          return;
+        case "error":
+          return notice(e.message, "problem");
       }
-      if (e.type === "connected" || e.type === "cancel" || e.type === "disconnect") ringingLegs.delete(e.parentCallSid);
     });
+    await startPhone();
+  }
+
+  async function startPhone(): Promise<void> {
     try {
-      await phone.start();
+      await phone?.start();
     } catch (e) {
-      notice(`The phone could not start: ${(e as Error).message}`, "problem");
+      onPhoneStatus({ state: "unready", reason: `the phone could not start (${(e as Error).message})` });
     }
   }
+
+  /** The banner's "Try again": starts the phone anew (asks for the microphone again). */
+  const restartPhone = () => {
+    if (!phone || activeCallOf(current, me.id)) return;
+    phone.stop();
+    legs = [];
+    setPhoneStatus(STARTING);
+    void startPhone();
+  };
 
   function stop(): void {
     linkHandle?.close();
@@ -193,47 +190,74 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     }
   }
 
-  /** Claim first, then accept on the phone: the claim decides who gets the call. */
+  /** The phone joins the caller with the ticket; its leg is watched against the board meanwhile. */
+  async function connectPhone(callSid: string, ticket: string): Promise<void> {
+    if (!phone) throw new Error("the phone has not started");
+    legs = [...legs.filter((l) => l.callSid !== callSid), { callSid, connected: false, seenMine: isMine(current, callSid, me.id) }];
+    try {
+      await phone.connect(callSid, ticket);
+    } catch (e) {
+      legs = legs.filter((l) => l.callSid !== callSid);
+      throw e;
+    }
+  }
+
+  /** Claim (or retrieve) first, then connect the phone: the server decides who gets the call. */
+  function take(kind: TakeKind, callSid: string, request: () => Promise<ClaimResponse | RetrieveResponse>, onWon?: () => void): Promise<TakeOutcome> {
+    return takeCall(kind, callSid, {
+      request,
+      connect: connectPhone,
+      release: (sid, reason) => api.release(sid, reason),
+      name,
+      won: () => {
+        // A new call starts unmuted. Said before the connect, not after: the agent may press Mute
+        // while the leg joins (the card shows the call from the claim on).
+        setMuted(false);
+        onWon?.();
+      },
+    });
+  }
+
+  function report(outcome: TakeOutcome): void {
+    if (outcome.kind === "lost") notice(outcome.notice); // losing the race is normal: a calm notice
+    if (outcome.kind === "failed") notice(outcome.notice, "problem");
+  }
+
   const answer = (callSid: string) =>
     guarded(async () => {
       if (pending()[callSid]) return;
       setBusy(callSid, "answering");
       try {
-        const result = await api.claim(callSid);
-        if (!result.claimed) {
-          phone?.silence(callSid);
-          // Losing the race is normal: a calm notice, not an error.
-          notice(result.busyWith ? "You are already on a call" : `Answered by ${name(result.claimedBy)}`);
-          return;
-        }
-        try {
-          // A new call starts unmuted. Said before the accept, not after: the agent may already
-          // have pressed Mute by the time the accept resolves (the card shows the call on the claim).
-          setMuted(false);
-          await phone!.accept(callSid);
-        } catch (e) {
-          // Give the call back at once rather than make the others wait for the lease.
-          await api.decline(callSid).catch(() => undefined);
-          notice(`Could not connect the call: ${(e as Error).message}`, "problem");
-        }
+        report(await take("answer", callSid, () => api.claim(callSid)));
       } finally {
         doneBusy(callSid, "answering");
       }
     });
 
+  /** No leg to refuse: the ring is the board's, so declining is only the server's to hear. */
   const decline = (callSid: string) =>
     guarded(async () => {
+      if (pending()[callSid]) return;
       setBusy(callSid, "declining");
       try {
-        phone?.reject(callSid);
-        ringingLegs.delete(callSid);
         await api.decline(callSid);
       } finally {
         doneBusy(callSid, "declining");
       }
-    });
+    }, "Could not decline the call");
 
-  const hangup = (callSid: string) => phone?.hangup(callSid);
+  /** Ends the call for the caller too; the phone's leg is hung up whatever the server said. */
+  const hangup = (callSid: string) =>
+    guarded(async () => {
+      if (pending()[callSid] === "hanging-up") return;
+      setBusy(callSid, "hanging-up");
+      try {
+        await api.hangup(callSid);
+      } finally {
+        phone?.hangup(callSid);
+        doneBusy(callSid, "hanging-up");
+      }
+    }, "Could not end the call for the caller");
 
   /** Puts my connected call in the lot; the carrier takes the caller off my phone. */
   const park = (callSid: string) =>
@@ -248,7 +272,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
       }
     }, "Could not park the call");
 
-  /** Hands my connected call to a colleague: their phone rings; if they do not take it, it goes to the lot. */
+  /** Hands my connected call to a colleague: their console rings; if they do not take it, it goes to the lot. */
   const transfer = (callSid: string, to: string) =>
     guarded(async () => {
       if (handingOver(callSid)) return;
@@ -261,26 +285,16 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
       }
     }, `Could not transfer the call to ${name(to)}`);
 
-  /** Takes a call from the lot. Exactly one agent wins; the winner's phone then answers by itself. */
+  /** Takes a call from the lot. Exactly one agent wins, with a ticket; the winner's phone then connects. */
   const retrieve = (callSid: string) =>
     guarded(async () => {
       if (retrieving() || pending()[callSid] || activeCallOf(current, me.id)) return;
       setRetrieving({ callSid, stage: "requesting" });
       setBusy(callSid, "retrieving");
-      let won = false;
       try {
-        const r = await api.retrieve(callSid);
-        if (!r.retrieved) {
-          // Losing the race is normal: a calm notice, not an error.
-          notice(r.busyWith ? "You are already on a call" : `Retrieved by ${name(r.retrievedBy)}`);
-          return;
-        }
-        won = true;
-        // The leg may already be answered (it can ring before this answer arrives). The board may
-        // still show the call parked: only a later message of this call can say the retrieve was lost.
-        if (retrieving()?.callSid === callSid && !autoAccepting.has(callSid)) setRetrieving({ callSid, stage: "won" });
+        report(await take("retrieve", callSid, () => api.retrieve(callSid), () => setRetrieving({ callSid, stage: "connecting" })));
       } finally {
-        if (!won && retrieving()?.callSid === callSid) setRetrieving(null);
+        if (retrieving()?.callSid === callSid) setRetrieving(null);
         doneBusy(callSid, "retrieving");
       }
     }, "Could not retrieve the call");
@@ -328,7 +342,11 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     pending,
     handingOver,
     muted,
-    phoneReady,
+    phoneStatus,
+    /** The banner's words while the phone is not ready, else null. */
+    phoneBanner: () => phoneBanner(phoneStatus()),
+    phoneReady: () => phoneStatus().state === "ready",
+    restartPhone,
     start,
     stop,
     answer,

@@ -29,13 +29,9 @@ function newAgentId(): string {
   return "ag_" + randomHex(8);
 }
 
-async function online(env: AppEnv["Bindings"]): Promise<Set<string>> {
-  return new Set(await switchboard(env).onlineAgents());
-}
-
 agentRoutes.get("/", async (c) => {
-  const [rows, on] = await Promise.all([listAgents(c.var.db), online(c.env)]);
-  return c.json({ agents: rows.map((r) => agentView(r, on.has(r.id))) });
+  // The switchboard's picture: presence, phones and calls are its word, ahead of D1's rows.
+  return c.json({ agents: await switchboard(c.env).agents() });
 });
 
 agentRoutes.post("/", async (c) => {
@@ -65,7 +61,7 @@ agentRoutes.patch("/:id", async (c) => {
   if (pw) await deleteAgentSessions(c.var.db, id); // a new password signs every console of that agent out
   await switchboard(c.env).publish([{ type: "agent.updated", agent: agentView(row) }]);
   log("agent.updated", { agentId: id, by: c.var.agent.id, fields: Object.keys(patch) });
-  return c.json({ agent: agentView(row, (await online(c.env)).has(id)) });
+  return c.json({ agent: (await switchboard(c.env).agent(id)) ?? agentView(row) });
 });
 
 agentRoutes.delete("/:id", async (c) => {

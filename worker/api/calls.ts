@@ -1,7 +1,5 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { ringableAgents } from "../call/available";
-import type { Reply } from "../call/machine";
 import { getAgent } from "../db/agents";
 import { type AppEnv, type Ctx, HttpError, jsonBody } from "../http";
 import { log } from "../log";
@@ -13,123 +11,90 @@ import {
   type RetrieveResponse,
   type TransferResponse,
 } from "../protocol";
+import { switchboard } from "../switchboard/stub";
 import { noBody, requireSession } from "./middleware";
 
+// Thin: each route asks the call session, whose machine holds every rule (who may take, decline,
+// park, retrieve or transfer a call), and says its answer in HTTP.
 export const callRoutes = new Hono<AppEnv>();
 callRoutes.use(requireSession);
 
 function callSession(c: Ctx) {
   const sid = c.req.param("sid") ?? "";
-  if (!CALL_SID_PATTERN.test(sid)) throw new HttpError(400, "the call id must be the parent CallSid (CA + 32 hex digits)");
+  if (!CALL_SID_PATTERN.test(sid)) throw new HttpError(400, "the call id must be the caller's CallSid (CA + 32 hex digits)");
   return { sid, stub: c.env.CALLS.getByName(sid) };
 }
 
-/** Twilio refused to move the call; the call session undid the step, so nothing changed. */
-const CARRIER_REFUSED = "the phone carrier refused to move the call; nothing changed, try again";
-
-function unexpected(): never {
-  throw new HttpError(500, "unexpected call session reply");
-}
-
-/**
- * The other call the signed-in agent holds, if any. One call at a time, for claims and retrieves: a
- * Device already on a call drops new invites anyway (twilio-facts.md).
- */
-function otherCallHeld(c: Ctx, sid: string, event: string): string | null {
-  const holding = c.var.agent.currentCallSid;
-  if (!holding || holding === sid) return null;
-  log(event, { callSid: sid, agentId: c.var.agent.id, status: 409, reason: "agent_busy", holding });
-  return holding;
+/** A refusal from the call session, with its reason in words. */
+function refused(reply: { status: 403 | 404 | 409 | 410 | 502; why: string | null }): never {
+  throw new HttpError(reply.status, reply.why ?? "refused");
 }
 
 callRoutes.post("/:sid/claim", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
   const agentId = c.var.agent.id;
-  const busyWith = otherCallHeld(c, sid, "api.claim");
-  if (busyWith) return c.json({ claimed: false, claimedBy: null, busyWith } satisfies ClaimResponse, 409);
-  const reply: Reply = await stub.claim(sid, agentId);
-  if (reply.kind !== "claim") unexpected();
-  log("api.claim", { callSid: sid, agentId, status: reply.status, claimedBy: reply.claimedBy });
-  switch (reply.status) {
-    case 200:
-      return c.json({ claimed: true } satisfies ClaimResponse);
-    case 409:
-      return c.json({ claimed: false, claimedBy: reply.claimedBy } satisfies ClaimResponse, 409);
-    case 403:
-      throw new HttpError(403, "this call is not ringing for you (never rung, declined, or your leg ended)");
-    case 404:
-      throw new HttpError(404, `no call ${sid}`);
-    case 410:
-      throw new HttpError(410, "this call has ended or gone to voicemail");
+  const reply = await stub.claim(agentId);
+  log("api.claim", { callSid: sid, agentId, status: reply.status, ...("claimedBy" in reply ? { claimedBy: reply.claimedBy, busyWith: reply.busyWith } : {}) });
+  if (reply.status === 200) return c.json({ claimed: true, ticket: reply.ticket, expiresAt: reply.expiresAt } satisfies ClaimResponse);
+  if (reply.status === 409) {
+    const body: ClaimResponse = { claimed: false, claimedBy: reply.claimedBy, ...(reply.busyWith ? { busyWith: reply.busyWith } : {}) };
+    return c.json(body, 409);
   }
+  refused(reply);
 });
 
 callRoutes.post("/:sid/decline", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
-  const agentId = c.var.agent.id;
-  const reply: Reply = await stub.decline(sid, agentId);
-  if (reply.kind !== "decline") unexpected();
-  log("api.decline", { callSid: sid, agentId, status: reply.status });
-  switch (reply.status) {
-    case 200:
-      return c.json({ declined: true });
-    case 403:
-      throw new HttpError(403, "this call is not ringing for you");
-    case 404:
-      throw new HttpError(404, `no call ${sid}`);
-    case 409:
-      throw new HttpError(409, "this call is already connected");
-    case 410:
-      throw new HttpError(410, "this call has ended or gone to voicemail");
-  }
+  const reply = await stub.decline(c.var.agent.id);
+  log("api.decline", { callSid: sid, agentId: c.var.agent.id, status: reply.status });
+  if (reply.status === 200) return c.json({ declined: true });
+  refused(reply);
+});
+
+const releaseBody = z.strictObject({ reason: z.string().trim().min(1).max(300) });
+
+// The claim's winner could not connect (microphone refused, network, a refused join): the call rings
+// the others again at once rather than after the lease.
+callRoutes.post("/:sid/release", async (c) => {
+  const { reason } = await jsonBody(c, releaseBody);
+  const { sid, stub } = callSession(c);
+  const reply = await stub.release(c.var.agent.id, reason);
+  log("api.release", { callSid: sid, agentId: c.var.agent.id, status: reply.status, reason });
+  if (reply.status === 200) return c.json({ released: true });
+  refused(reply);
+});
+
+callRoutes.post("/:sid/hangup", async (c) => {
+  await noBody(c);
+  const { sid, stub } = callSession(c);
+  const reply = await stub.hangup(c.var.agent.id);
+  log("api.hangup", { callSid: sid, agentId: c.var.agent.id, status: reply.status });
+  if (reply.status === 200) return c.json({ ended: true });
+  refused(reply);
 });
 
 callRoutes.post("/:sid/park", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
-  const agentId = c.var.agent.id;
-  const reply: Reply = await stub.park(sid, agentId);
-  if (reply.kind !== "park") unexpected();
-  log("api.park", { callSid: sid, agentId, status: reply.status, slot: reply.lot?.slot ?? null });
-  switch (reply.status) {
-    case 200:
-      return c.json({ parked: true, slot: reply.lot!.slot, returnsAt: reply.lot!.returnsAt! } satisfies ParkResponse);
-    case 409:
-      throw new HttpError(409, `the parking lot is full (${c.var.config.parkSlots} slots): the call stays with you`);
-    case 403:
-      throw new HttpError(403, "only the agent connected to this call can park it");
-    case 404:
-      throw new HttpError(404, `no call ${sid}`);
-    case 410:
-      throw new HttpError(410, "this call has ended");
-    case 502:
-      throw new HttpError(502, CARRIER_REFUSED);
-  }
+  const reply = await stub.park(c.var.agent.id);
+  log("api.park", { callSid: sid, agentId: c.var.agent.id, status: reply.status, slot: "lot" in reply ? reply.lot.slot : null });
+  if ("lot" in reply) return c.json({ parked: true, slot: reply.lot.slot, returnsAt: reply.lot.returnsAt! } satisfies ParkResponse);
+  refused(reply);
 });
 
 callRoutes.post("/:sid/retrieve", async (c) => {
   await noBody(c);
   const { sid, stub } = callSession(c);
-  const agentId = c.var.agent.id;
-  const busyWith = otherCallHeld(c, sid, "api.retrieve");
-  if (busyWith) return c.json({ retrieved: false, retrievedBy: null, busyWith } satisfies RetrieveResponse, 409);
-  const reply: Reply = await stub.retrieve(sid, agentId);
-  if (reply.kind !== "retrieve") unexpected();
-  log("api.retrieve", { callSid: sid, agentId, status: reply.status, retrievedBy: reply.retrievedBy });
-  switch (reply.status) {
-    case 200:
-      return c.json({ retrieved: true } satisfies RetrieveResponse);
-    case 409:
-      return c.json({ retrieved: false, retrievedBy: reply.retrievedBy } satisfies RetrieveResponse, 409);
-    case 404:
-      throw new HttpError(404, `no call ${sid}`);
-    case 410:
-      throw new HttpError(410, "this call has ended or gone to voicemail");
-    case 502:
-      throw new HttpError(502, CARRIER_REFUSED);
+  const reply = await stub.retrieve(c.var.agent.id);
+  log("api.retrieve", { callSid: sid, agentId: c.var.agent.id, status: reply.status, ...("retrievedBy" in reply ? { retrievedBy: reply.retrievedBy } : {}) });
+  if (reply.status === 200) return c.json({ retrieved: true, ticket: reply.ticket, expiresAt: reply.expiresAt } satisfies RetrieveResponse);
+  if (reply.status === 409) {
+    const body: RetrieveResponse = { retrieved: false, retrievedBy: reply.retrievedBy, ...(reply.busyWith ? { busyWith: reply.busyWith } : {}) };
+    return c.json(body, 409);
   }
+  refused(reply);
 });
 
 const transferBody = z.strictObject({ to: z.string().regex(AGENT_ID_PATTERN, "must be an agent id") });
@@ -137,36 +102,17 @@ const transferBody = z.strictObject({ to: z.string().regex(AGENT_ID_PATTERN, "mu
 callRoutes.post("/:sid/transfer", async (c) => {
   const { to } = await jsonBody(c, transferBody);
   const { sid, stub } = callSession(c);
-  const agentId = c.var.agent.id;
-  if (to === agentId) throw new HttpError(400, "you cannot transfer a call to yourself");
-  const target = await getAgent(c.var.db, to);
-  if (!target) throw new HttpError(404, `no agent ${to}`);
-  // Only someone who can answer right now: a transfer to an absent colleague would only ring out.
-  if (!(await ringableAgents(c.env, c.var.db)).includes(to)) {
-    throw new HttpError(409, `${target.name} cannot take a call now (offline, unavailable or on a call)`);
-  }
-  const reply: Reply = await stub.transfer(sid, agentId, to);
-  if (reply.kind !== "transfer" && reply.kind !== "park") unexpected();
-  log("api.transfer", { callSid: sid, agentId, to, status: reply.status });
-  switch (reply.status) {
-    case 200:
-      return c.json({ transferring: true, to } satisfies TransferResponse);
-    case 403:
-      throw new HttpError(403, "only the agent connected to this call can transfer it");
-    case 404:
-      throw new HttpError(404, `no call ${sid}`);
-    case 409:
-      throw new HttpError(409, "the call could not be transferred now");
-    case 410:
-      throw new HttpError(410, "this call has ended");
-    case 502:
-      throw new HttpError(502, CARRIER_REFUSED);
-  }
+  if (!(await getAgent(c.var.db, to))) throw new HttpError(404, `no agent ${to}`);
+  const reply = await stub.transfer(c.var.agent.id, to);
+  log("api.transfer", { callSid: sid, agentId: c.var.agent.id, to, status: reply.status });
+  if (reply.status === 200) return c.json({ transferring: true, to } satisfies TransferResponse);
+  refused(reply);
 });
 
 callRoutes.get("/:sid", async (c) => {
   const { sid, stub } = callSession(c);
-  const call = await stub.view();
+  // The switchboard's copy carries the ringing count; an ended call is the call session's alone.
+  const call = (await switchboard(c.env).liveCall(sid)) ?? (await stub.view());
   if (!call) throw new HttpError(404, `no call ${sid}`);
   return c.json({ call });
 });

@@ -41,9 +41,21 @@ sessionRoutes.delete("/session", requireSession, async (c) => {
 });
 
 sessionRoutes.get("/me", requireSession, async (c) => {
-  const online = new Set(await switchboard(c.env).onlineAgents());
-  const body: MeResponse = { agent: agentView(c.var.agent, online.has(c.var.agent.id)), phone: c.var.config.twilioMode ? "twilio" : "simulator" };
+  const agent = (await switchboard(c.env).agent(c.var.agent.id)) ?? agentView(c.var.agent);
+  const body: MeResponse = { agent, phone: c.var.config.twilioMode ? "twilio" : "simulator" };
   return c.json(body);
+});
+
+// The console's phone is ready (Voice SDK Device registered, or the simulator phone connected), or
+// not: the agent is rung only while it is. The switchboard keeps it while a console is online.
+const phoneState = z.strictObject({ ready: z.boolean(), reason: z.string().max(300).optional() });
+
+sessionRoutes.put("/me/phone", requireSession, async (c) => {
+  const { ready, reason } = await jsonBody(c, phoneState);
+  const agent = await switchboard(c.env).setPhone(c.var.agent.id, ready);
+  if (!agent) throw new HttpError(404, "your agent no longer exists");
+  log("agent.phone", { agentId: agent.id, ready, ...(reason ? { reason } : {}) });
+  return c.json({ agent });
 });
 
 sessionRoutes.put("/me/availability", requireSession, async (c) => {
@@ -53,5 +65,5 @@ sessionRoutes.put("/me/availability", requireSession, async (c) => {
   const board = switchboard(c.env);
   await board.publish([{ type: "agent.updated", agent: agentView(row) }]);
   log("agent.availability", { agentId: row.id, available });
-  return c.json({ agent: agentView(row, (await board.onlineAgents()).includes(row.id)) });
+  return c.json({ agent: (await board.agent(row.id)) ?? agentView(row) });
 });

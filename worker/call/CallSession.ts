@@ -1,30 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import { readConfig } from "../config";
+import { type Config, readConfig } from "../config";
 import { openDb } from "../db/client";
 import { releaseSlot, reserveSlot } from "../db/parking";
 import type { Env } from "../env";
 import { log } from "../log";
 import type { CallView } from "../protocol";
 import { switchboard } from "../switchboard/stub";
-import { dialUrls, twilioUrls } from "../twilio/paths";
-import { carrierRest } from "../twilio/rest";
-import { holdTwiml, ringGroupTwiml, voicemailTwiml } from "../twilio/twiml";
-import { ringableAgents } from "./available";
-import {
-  type CallConfig,
-  type CallState,
-  type DialStatus,
-  type Effect,
-  type Input,
-  type LegStatus,
-  type Recording,
-  type Reply,
-  nextAlarm,
-  recallDue,
-  transition,
-  view,
-} from "./machine";
-import { applyEntries, type OutboxEntry } from "./record";
+import { twilioUrls } from "../twilio/paths";
+import { carrierRest, classifyRestError } from "../twilio/rest";
+import { lobbyTwiml, voicemailTwiml } from "../twilio/twiml";
+import * as m from "./machine";
+import { type CallConfig, type CallState, type Effect, type Input, type Reply, type Step, type TwilioOp, type TwilioOutcome } from "./machine";
+import { applyEntries, type OutboxEntry, outboxMessages } from "./record";
 
 const STATE_KEY = "state";
 const OUTBOX_KEY = "outbox";
@@ -34,21 +21,29 @@ const RETRY_BASE_MS = 500;
 const OUTBOX_GUARD_MS = 60_000;
 /** Slots past PARK_SLOTS a transfer may hold, so that a declined transfer always has a slot to return to. */
 const TRANSFER_OVERFLOW_SLOTS = 1000;
+/** Back-off before the 2nd, 3rd, 4th attempt of a REST request that may not have been applied. */
+const TWILIO_RETRY_MS = [0, 0, 250, 1000, 3000];
 
-type Redirect = Extract<Effect, { type: "redirect" }>;
+type TwilioRequest = Extract<Effect, { type: "twilio" }>;
+
+/** At least 128 random bits, URL-safe: the one-time ticket of a won claim. */
+function newTicket(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+}
 
 /**
- * One inbound call, named by its parent CallSid. A thin shell over the pure machine in ./machine.ts:
- * each input is decided and saved, together with its effects (an outbox), in one synchronous block,
- * so concurrent claims are decided strictly one after another and a decision survives eviction.
- * The outbox is then drained to D1 and the switchboard, and retried from the alarm if that fails.
+ * One call, named by the caller's CallSid. A thin shell over the pure machine in ./machine.ts: each
+ * input is decided and saved, together with its effects (an outbox), in one synchronous block, so
+ * concurrent claims are decided strictly one after another and a decision survives eviction. The
+ * outbox is then published to the consoles and written to D1 (a projection), retried from the alarm
+ * if that fails. Requests to Twilio follow the save, and their outcome is fed back as an input.
  */
 export class CallSession extends DurableObject<Env> {
   private state: CallState | null;
   /**
-   * Effects decided but not yet in D1 and on the consoles, oldest first: one storage key, mirrored
-   * here. One key rather than a key per entry: listing and deleting keys one by one was the call
-   * session's biggest cost under load (bench profile, docs/benchmarks.md).
+   * Effects decided but not yet on the consoles and in D1, oldest first: one storage key, mirrored
+   * here (a key per entry was the call session's biggest cost under load, docs/benchmarks.md).
    */
   private outbox: OutboxEntry[];
   /** The alarm as last set by this instance (undefined: not known since it started). */
@@ -65,84 +60,135 @@ export class CallSession extends DurableObject<Env> {
     this.outbox = ctx.storage.kv.get<OutboxEntry[]>(OUTBOX_KEY) ?? [];
   }
 
-  start(callSid: string, from: string, to: string, ringGroup: string[], origin: string) {
-    return this.decide(callSid, { type: "start", from, to, ringGroup, origin, at: Date.now() });
+  async start(callSid: string, from: string, to: string, origin: string): Promise<m.StartReply> {
+    if (this.state) return { phase: this.state.phase, gen: this.state.gen, fresh: false };
+    const board = switchboard(this.env);
+    const [available, eligible] = await Promise.all([board.availableCount(), board.eligibleAgents()]);
+    return this.decide(m.start(this.state, { type: "start", from, to, origin, available, eligible, at: Date.now() }, this.config(), callSid));
   }
 
-  claim(callSid: string, agentId: string) {
-    return this.decide(callSid, { type: "claim", agentId, at: Date.now() });
+  async claim(agentId: string): Promise<m.ClaimReply> {
+    const agent = await switchboard(this.env).agentFacts(agentId);
+    const input = { type: "claim", agentId, agent, ticket: newTicket(), at: Date.now() } as const;
+    return this.run((t, c) => m.claim(t, input, c), { status: 404, why: "no such call" });
   }
 
-  decline(callSid: string, agentId: string) {
-    return this.decide(callSid, { type: "decline", agentId, at: Date.now() });
+  async decline(agentId: string): Promise<m.StatusReply> {
+    const eligible = await switchboard(this.env).eligibleAgents();
+    return this.run((t, c) => m.decline(t, { type: "decline", agentId, eligible, at: Date.now() }, c), { status: 404, why: "no such call" });
   }
 
-  leg(callSid: string, agentId: string, legSid: string, status: LegStatus, sequence: number, dial: number) {
-    return this.decide(callSid, { type: "leg", agentId, legSid, status, sequence, dial, at: Date.now() });
+  release(agentId: string, reason: string): Promise<m.StatusReply> {
+    return this.run((t, c) => m.release(t, { type: "release", agentId, reason, at: Date.now() }, c), { status: 404, why: "no such call" });
   }
 
-  dialEnded(callSid: string, status: DialStatus, callerGone: boolean, dial: number) {
-    return this.decide(callSid, { type: "dialEnded", status, callerGone, dial, at: Date.now() });
+  /** The TwiML App's request for an agent's leg (named apart from DurableObject's own connect()). */
+  joinWithTicket(agentId: string, ticket: string, legSid: string): Promise<m.ConnectReply> {
+    return this.run((t, c) => m.connect(t, { type: "connect", agentId, ticket, legSid, at: Date.now() }, c), { joined: false, why: "no such call" });
+  }
+
+  conference(event: m.ConferenceEvent, label: string, legSid: string, gen: number, reason: string | null): Promise<null> {
+    return this.run((t, c) => m.conference(t, { type: "conference", event, label, legSid, gen, reason, at: Date.now() }, c), null);
+  }
+
+  /** Twilio asks what the caller runs after their lobby ended. */
+  lobbyEnded(gen: number, callerGone: boolean): Promise<m.CallerProgram> {
+    return this.run((t) => m.lobbyEnded(t, { type: "lobbyEnded", gen, callerGone, at: Date.now() }), { run: "hangup" });
+  }
+
+  hangup(agentId: string): Promise<m.StatusReply> {
+    return this.run((t) => m.hangup(t, { type: "hangup", agentId, at: Date.now() }), { status: 404, why: "no such call" }, true);
   }
 
   /** 409 with no lot: every slot is taken, and the call stays with the agent. */
-  park(callSid: string, agentId: string): Promise<Reply> {
-    return this.withSlot(callSid, agentId, readConfig(this.env).parkSlots, (slot) => ({ type: "park", agentId, slot, at: Date.now() }));
+  async park(agentId: string): Promise<m.ParkReply | { status: 502; why: string }> {
+    const reply = await this.withSlot(agentId, readConfig(this.env).parkSlots, (slot) => (t, c) =>
+      m.park(t, { type: "park", agentId, slot, at: Date.now() }, c),
+    );
+    return reply.status === 200 ? this.moved(reply, agentId) : reply;
   }
 
-  transfer(callSid: string, agentId: string, to: string): Promise<Reply> {
+  async transfer(agentId: string, to: string): Promise<m.StatusReply | { status: 502; why: string }> {
+    const toEligible = (await switchboard(this.env).agentFacts(to)).eligible;
     const upTo = readConfig(this.env).parkSlots + TRANSFER_OVERFLOW_SLOTS;
-    return this.withSlot(callSid, agentId, upTo, (slot) => ({ type: "transfer", agentId, to, slot, at: Date.now() }));
+    const reply = await this.withSlot(agentId, upTo, (slot) => (t, c) => m.transfer(t, { type: "transfer", agentId, to, toEligible, slot, at: Date.now() }, c));
+    return reply.status === 200 ? this.moved(reply, agentId) : reply;
   }
 
   /** Decided at once, in arrival order, like a claim: exactly one retrieve wins. */
-  retrieve(callSid: string, agentId: string) {
-    return this.decide(callSid, { type: "retrieve", agentId, at: Date.now() });
+  async retrieve(agentId: string): Promise<m.RetrieveReply> {
+    const agent = await switchboard(this.env).agentFacts(agentId);
+    const input = { type: "retrieve", agentId, agent, ticket: newTicket(), at: Date.now() } as const;
+    return this.run((t, c) => m.retrieve(t, input, c), { status: 404, why: "no such call" });
   }
 
-  callerStatus(callSid: string, status: string) {
-    return this.decide(callSid, { type: "callerStatus", status, at: Date.now() });
+  callerGone(source: string): Promise<null> {
+    return this.run((t) => m.callerGoneInput(t, { type: "callerGone", source, at: Date.now() }), null);
   }
 
-  voicemailRecorded(callSid: string, recording: Recording) {
-    return this.decide(callSid, { type: "voicemailRecorded", recording, at: Date.now() });
+  voicemailRecorded(recording: m.Recording): Promise<null> {
+    return this.run((t) => m.voicemailRecorded(t, { type: "voicemailRecorded", recording, at: Date.now() }), null);
+  }
+
+  /** Agents who became eligible while this call rings everyone (told by the switchboard). */
+  rang(agentIds: string[]): Promise<null> {
+    return this.run((t) => m.rang(t, { type: "rang", agentIds, at: Date.now() }), null);
   }
 
   view(): CallView | null {
-    return this.state ? view(this.state) : null;
+    return this.state ? m.view(this.state) : null;
+  }
+
+  /** What the caller must run now (null: no such call). */
+  program(): m.CallerProgram | null {
+    return this.state ? m.callerProgram(this.state) : null;
   }
 
   async alarm(): Promise<void> {
     this.alarmAt = null; // a fired alarm is gone
-    if (this.state && recallDue(this.state, Date.now())) {
+    const config = this.config();
+    if (m.recallDue(this.state, Date.now())) {
       // Who can take the call back is read now, not when it was parked. A failure here throws, and
       // the runtime retries the alarm.
-      const available = await ringableAgents(this.env, openDb(this.env.DB));
-      await this.decide(this.state.callSid, { type: "recall", available, at: Date.now() });
+      const eligible = await switchboard(this.env).eligibleAgents();
+      await this.run((t) => m.recall(t, { type: "recall", eligible, at: Date.now() }, config), null);
     }
-    if (this.state) await this.decide(this.state.callSid, { type: "alarm", at: Date.now() });
+    if (m.reconcileDue(this.state, Date.now(), config)) await this.reconcile();
+    await this.run((t, c) => m.alarm(t, { type: "alarm", at: Date.now() }, c), null);
     await this.drain();
     await this.scheduleAlarm();
   }
 
-  private callConfig(): CallConfig {
-    const { claimLeaseMs, ringGiveUpMs, parkTimeoutMs } = readConfig(this.env);
-    return { leaseMs: claimLeaseMs, ringGiveUpMs, parkTimeoutMs };
+  private config(): CallConfig {
+    const { claimLeaseMs, ringTimeoutSeconds, parkTimeoutMs, reconcileMs } = readConfig(this.env);
+    return { leaseMs: claimLeaseMs, waitMs: ringTimeoutSeconds * 1000, parkTimeoutMs, reconcileMs };
+  }
+
+  /** A park or transfer Twilio refused outright was undone (502); one that found the caller gone is 410. */
+  private moved<R extends { status: number }>(reply: R, agentId: string): R | { status: 410 | 502; why: string } {
+    const s = this.state;
+    if (!s || s.phase === "ended") return { status: 410, why: "the caller has hung up" };
+    if (s.phase === "connected" && s.answeredBy === agentId) {
+      return { status: 502, why: "the phone carrier refused to move the call; nothing changed, try again" };
+    }
+    return reply;
   }
 
   /**
    * Reserves a parking slot in D1, then decides; gives the slot back if the step was refused.
    * A dry run first (the machine is pure) refuses what it would refuse anyway without touching D1.
    */
-  private withSlot(callSid: string, agentId: string, upTo: number, input: (slot: number) => Input): Promise<Reply> {
-    const run = async (): Promise<Reply> => {
-      const dry = transition(this.state, input(0), this.callConfig(), callSid).reply;
-      if ("status" in dry && dry.status !== 200) return dry;
-      const db = openDb(this.env.DB);
-      const slot = await reserveSlot(this.env.DB, callSid, agentId, upTo);
-      if (slot === null) return { kind: "park", status: 409, lot: null };
-      const reply = await this.decide(callSid, input(slot));
-      if ("status" in reply && reply.status !== 200 && reply.status !== 502) await releaseSlot(db, callSid, slot);
+  private withSlot<R extends m.ParkReply | m.StatusReply>(agentId: string, upTo: number, decide: (slot: number) => (t: m.Tx, c: CallConfig) => R): Promise<R | { status: 404 | 409; why: string }> {
+    const run = async (): Promise<R | { status: 404 | 409; why: string }> => {
+      const s = this.state;
+      if (!s) return { status: 404, why: "no such call" };
+      const dry = m.step(s, this.config(), (t) => decide(0)(t, this.config()), null as never).reply;
+      if (dry.status !== 200) return dry;
+      const slot = await reserveSlot(this.env.DB, s.callSid, agentId, upTo);
+      if (slot === null) return { status: 409, why: `the parking lot is full (${readConfig(this.env).parkSlots} slots): the call stays with you` };
+      // The agent's answer waits for Twilio's: a refused move is undone and said (502).
+      const reply: R = await this.run(decide(slot), { status: 404, why: "no such call" } as unknown as R, true);
+      if (reply.status !== 200) await releaseSlot(openDb(this.env.DB), s.callSid, slot);
       return reply;
     };
     const next = this.commands.then(run, run);
@@ -150,10 +196,15 @@ export class CallSession extends DurableObject<Env> {
     return next;
   }
 
-  private async decide(callSid: string, input: Input): Promise<Reply> {
-    const step = transition(this.state, input, this.callConfig(), callSid);
-    const redirects = step.effects.filter((e): e is Redirect => e.type === "redirect");
-    const effects = step.effects.filter((e) => e.type !== "redirect");
+  /** `waitForTwilio`: reply only once the step's REST requests (and their retries) are done. */
+  private run<R extends Reply>(fn: (t: m.Tx, config: CallConfig) => R, missing: R, waitForTwilio = false): Promise<R> {
+    const config = this.config();
+    return this.decide(m.step(this.state, config, (t) => fn(t, config), missing), waitForTwilio);
+  }
+
+  private async decide<R extends Reply>(step: Step<R>, waitForTwilio = false): Promise<R> {
+    const requests = step.effects.filter((e): e is TwilioRequest => e.type === "twilio");
+    const effects = step.effects.filter((e) => e.type !== "twilio");
     // Everything from here to the storage writes is synchronous: no other input can interleave,
     // and the writes commit together before any reply leaves the object (output gate).
     if (step.state !== this.state && step.state) {
@@ -161,60 +212,90 @@ export class CallSession extends DurableObject<Env> {
       this.ctx.storage.kv.put(STATE_KEY, step.state);
     }
     if (effects.length > 0 && this.state) {
-      this.outbox.push({ call: view(this.state), effects });
+      this.outbox.push({ call: m.view(this.state), effects });
       this.ctx.storage.kv.put(OUTBOX_KEY, this.outbox);
     }
-    log("call.decision", {
-      callSid,
-      agentId: "agentId" in input ? input.agentId : null,
-      input: input.type,
-      ...("status" in input ? { status: input.status } : {}),
-      reply: step.reply,
-      phase: this.state?.phase ?? null,
-    });
+    log("call.decision", { callSid: this.state?.callSid ?? null, reply: step.reply, phase: this.state?.phase ?? null });
     if (effects.length > 0) {
       await this.guardOutbox();
-      // Answer only once D1 and every console know: the caller of claim() can rely on it.
+      // Answer only once every console knows: the caller of claim() can rely on it.
       await this.drain();
     }
-    let reply = step.reply;
-    for (const r of redirects) {
-      const moved = await this.redirect(callSid, r);
-      if (!moved && (reply.kind === "park" || reply.kind === "retrieve" || reply.kind === "transfer") && reply.status === 200) {
-        reply = { ...reply, status: 502 };
-      }
+    if (requests.length > 0) {
+      const asked = (async () => {
+        for (const r of requests) await this.ask(r.request);
+      })();
+      // A webhook must not wait on Twilio's REST API (Twilio gives a webhook 15 s, then retries it).
+      if (waitForTwilio) await asked;
+      else this.ctx.waitUntil(asked);
     }
-    return reply;
+    return step.reply;
   }
 
   /**
-   * Moves the call at Twilio (REST calls(sid).update with TwiML). The step is saved first, so the
-   * callbacks this triggers (the old leg dropping, the old dial's action) already find the new state.
-   * A refusal is fed back to the machine, which undoes the step.
+   * Sends one request to Twilio and feeds its outcome back. After a failure that may have been
+   * applied, Twilio is asked where the call is before anything is undone.
    */
-  private async redirect(callSid: string, r: Redirect): Promise<boolean> {
+  private async ask(request: TwilioOp): Promise<void> {
+    const s = this.state;
+    if (!s) return;
     const config = readConfig(this.env);
-    const urls = dialUrls(twilioUrls(this.state?.origin ?? config.publicUrl ?? ""), r.dial);
-    const t = r.target;
-    const twiml =
-      t.to === "hold"
-        ? holdTwiml(config.holdMusicUrl)
-        : t.to === "voicemail"
-          ? voicemailTwiml(urls, { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds })
-          : ringGroupTwiml(callSid, t.agents, urls, { timeoutSeconds: config.ringTimeoutSeconds, purpose: t.purpose, transferFrom: t.transferFrom });
+    const delay = TWILIO_RETRY_MS[request.attempt] ?? 3000;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const rest = carrierRest(this.env, config, this.ctx.exports);
+    const sid = request.op === "kick" ? request.legSid : s.callSid;
+    let outcome: TwilioOutcome = "ok";
+    let error: string | null = null;
     try {
-      await carrierRest(this.env, config, this.ctx.exports).calls(callSid).update({ twiml });
-      log("call.redirected", { callSid, dial: r.dial, to: t.to, ...(t.to === "dial" ? { agents: t.agents, purpose: t.purpose } : {}) });
-      return true;
+      await rest.calls(sid).update(this.updateFor(request, s, config));
+      log("call.twilio", { callSid: s.callSid, ...request });
     } catch (err) {
-      const error = String(err).slice(0, 300);
-      log("call.redirect_failed", { callSid, dial: r.dial, to: t.to, error }, "error");
-      await this.decide(callSid, { type: "redirectFailed", dial: r.dial, error, at: Date.now() });
-      return false;
+      error = String(err).slice(0, 300);
+      outcome = classifyRestError(err);
+      if (outcome === "transient") outcome = (await this.twilioStatus(sid)) === "gone" ? "gone" : "transient";
+      log("call.twilio_failed", { callSid: s.callSid, ...request, outcome, error }, outcome === "gone" ? "warn" : "error");
+    }
+    // A retry the result asks for is sent within the same wait.
+    await this.run((t, c) => m.twilioResult(t, { type: "twilioResult", request, outcome, error, at: Date.now() }, c), null, true);
+  }
+
+  private updateFor(request: TwilioOp, s: CallState, config: Config) {
+    const urls = twilioUrls(s.origin);
+    switch (request.op) {
+      case "lobby":
+        return { twiml: lobbyTwiml(s.callSid, urls, request.gen) };
+      case "voicemail":
+        return { twiml: voicemailTwiml(urls, { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }) };
+      case "hangup":
+      case "kick":
+        return { status: "completed" as const };
     }
   }
 
-  /** Applies pending outbox entries in order; one drain at a time, each picking up what arrived meanwhile. */
+  /** Where Twilio says a call is: "gone" (ended or unknown), "live", or null when it could not be asked. */
+  private async twilioStatus(sid: string): Promise<"gone" | "live" | null> {
+    try {
+      const call = await carrierRest(this.env, readConfig(this.env), this.ctx.exports).calls(sid).fetch();
+      return m.isFinalStatus(call.status) ? "gone" : "live";
+    } catch (err) {
+      return classifyRestError(err) === "gone" ? "gone" : null;
+    }
+  }
+
+  /** Callbacks stopped coming: ask Twilio for the caller's call (and the connected agent's leg). */
+  private async reconcile(): Promise<void> {
+    const s = this.state;
+    if (!s) return;
+    const [caller, agentLeg] = await Promise.all([
+      this.twilioStatus(s.callSid),
+      s.phase === "connected" && s.answeredLeg ? this.twilioStatus(s.answeredLeg) : Promise.resolve(null),
+    ]);
+    const status = (x: "gone" | "live" | null) => (x === "gone" ? "completed" : x === "live" ? "in-progress" : null);
+    log("call.reconcile", { callSid: s.callSid, phase: s.phase, caller, agentLeg });
+    await this.run((t, c) => m.reconciled(t, { type: "reconciled", caller: status(caller), agentLeg: status(agentLeg), at: Date.now() }, c), null);
+  }
+
+  /** Publishes, then writes D1, pending outbox entries in order; one drain at a time. */
   private drain(): Promise<void> {
     this.draining ??= this.drainLoop().finally(() => {
       this.draining = null;
@@ -227,8 +308,10 @@ export class CallSession extends DurableObject<Env> {
     while (this.outbox.length > 0) {
       const pending = this.outbox.slice();
       try {
-        const messages = await applyEntries(db, pending);
-        await switchboard(this.env).publish(messages);
+        // The consoles first: D1 is a projection and must not stand between a decision and them.
+        const { messages, agents } = outboxMessages(pending);
+        await switchboard(this.env).publish(messages, agents);
+        await applyEntries(db, pending);
         // Entries decided while these were applied stay, in order, for the next turn of the loop.
         this.outbox.splice(0, pending.length);
         if (this.outbox.length > 0) this.ctx.storage.kv.put(OUTBOX_KEY, this.outbox);
@@ -246,10 +329,10 @@ export class CallSession extends DurableObject<Env> {
 
   /**
    * Before a drain: an alarm soon enough that entries a crash left behind are still applied. Usually
-   * the call's own alarm (the ring's give-up) is already that soon, and nothing is written.
+   * the call's own alarm is already that soon, and nothing is written.
    */
   private async guardOutbox(): Promise<void> {
-    const by = Math.min(Date.now() + OUTBOX_GUARD_MS, nextAlarm(this.state) ?? Infinity);
+    const by = Math.min(Date.now() + OUTBOX_GUARD_MS, m.nextAlarm(this.state, this.config()) ?? Infinity);
     if (this.alarmAt != null && this.alarmAt <= by) return;
     this.alarmAt = by;
     await this.ctx.storage.setAlarm(by);
@@ -257,7 +340,7 @@ export class CallSession extends DurableObject<Env> {
 
   private async scheduleAlarm(): Promise<void> {
     const retryAt = this.outbox.length > 0 ? Date.now() + Math.min(60_000, RETRY_BASE_MS * 2 ** this.retries) : null;
-    const due = [nextAlarm(this.state), retryAt].filter((t): t is number => t !== null);
+    const due = [m.nextAlarm(this.state, this.config()), retryAt].filter((t): t is number => t !== null);
     const at = due.length === 0 ? null : Math.min(...due);
     // Each alarm write is a storage write: skip the ones that would change nothing.
     if (at === this.alarmAt) return;
@@ -266,3 +349,5 @@ export class CallSession extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(at);
   }
 }
+
+export type { Input };

@@ -1,49 +1,55 @@
-// The rules of one inbound call, as a pure state machine: (state, input) → { state, effects, reply }.
+// The rules of one call, as a pure state machine: (state, input) → { state, effects, reply }.
 // The CallSession Durable Object feeds it inputs in arrival order and persists the result in the same
 // synchronous block, which is what makes "first claim wins" hold under any concurrency.
 //
-//   ringing ──claim──▶ claimed ──leg answered──▶ connected ──hang-up──▶ ended
-//      ▲                  │                         │   ▲
-//      └─lease expired/declined/leg failed─┘        │   └──retrieve / transfer / recall answered──┐
-//   ringing ──dial ends unanswered──▶ voicemail     park, transfer                              │
-//                                                    ▼                                           │
-//                                                  parked ──retrieve, park timeout──▶ ringing/claimed
+// The caller always waits in a conference of their own at Twilio (the lobby, named by their CallSid),
+// hearing the worker's wait music. Twilio rings no browser: the consoles ring from the switchboard,
+// and only the claim's winner joins the conference, from their phone, with a one-time ticket.
 //
-// Every TwiML program Twilio runs for the call (the inbound <Dial>, hold music, a retrieve's or a
-// transfer's <Dial>) has a generation, `dial`, carried in its callback URLs: a callback of a program
-// the call has already left (the parked agent's leg dropping, the dial action of a redirected <Dial>)
-// is recognised as stale and changes nothing.
+//   ringing ──claim──▶ claimed ──ticketed connect, agent joined──▶ connected ──hang-up──▶ ended
+//      ▲                  │                                           │
+//      └─lease lapsed, connect failed, declined                       ├─agent's leg dropped──▶ ringing (reconnect)
+//   ringing ──wait over, all declined──▶ voicemail                    ├─transfer──▶ ringing (its target)
+//   parked ──retrieve (a claim)──▶ claimed                             └─park──▶ parked ──park timeout──▶ ringing (recall)
+//
+// Every time the product moves the caller by REST (into a fresh lobby, or to voicemail) the call's
+// generation `gen` grows; it is carried in the URLs of the caller's TwiML, so a callback of a
+// conference the caller has left (the parked agent's leg leaving, its <Dial action>) is stale.
 
-import type {
-  CallOutcome,
-  CallPhase,
-  CallView,
-  ClaimReleaseReason,
-  LotView,
-  RingEventType,
-  RingPurpose,
-  ServerMessage,
-  TransferFailure,
+import {
+  type CallOutcome,
+  type CallPhase,
+  type CallView,
+  type ClaimReleaseReason,
+  type LotView,
+  type RingEventType,
+  type RingPurpose,
+  type ServerMessage,
+  type TransferFailure,
 } from "../protocol";
 
 export interface CallConfig {
-  /** How long a won claim waits for Twilio to report the winner's leg answered. */
+  /** How long a won claim waits for the winner's leg to join the caller. */
   leaseMs: number;
-  /** When to give up on a ring Twilio never reported back on (dial timeout + Twilio's ~5 s + slack). */
-  ringGiveUpMs: number;
+  /** The longest a caller waits for an agent (RING_TIMEOUT_SECONDS), per wait. */
+  waitMs: number;
   /** How long a call waits in the parking lot before it rings again. */
   parkTimeoutMs: number;
+  /** With no word from Twilio for this long, the call session asks Twilio where the call is. */
+  reconcileMs: number;
 }
 
-/** Twilio rings at most 10 nouns in one <Dial>. */
-export const MAX_RING_GROUP = 10;
-/** After Twilio refused a recall's redirect, how long the call waits in the lot before the next try. */
-export const RECALL_RETRY_MS = 30_000;
+/** Transient REST failures (timeouts, 5xx) are retried this many times, each with a new generation. */
+export const MAX_TWILIO_ATTEMPTS = 4;
 
 export interface Claim {
   agentId: string;
   claimedAt: number;
   expiresAt: number;
+  /** One-time: at least 128 random bits, made by the call session. */
+  ticket: string;
+  /** The agent's leg that presented the ticket (null until it did). */
+  legSid: string | null;
 }
 
 export interface CallState {
@@ -51,52 +57,62 @@ export interface CallState {
   from: string;
   to: string;
   phase: CallPhase;
-  /** Every agent this call rang, in ring order. */
-  ringGroup: string[];
+  purpose: RingPurpose;
+  /** null: every eligible agent who has not declined; a list: only these (protocol.ts ringsAgent). */
+  ringTargets: string[] | null;
   declined: string[];
-  /** Agents whose leg ended without being answered (cancelled, failed, rejected, no answer). */
-  legsGone: string[];
   claim: Claim | null;
   answeredBy: string | null;
   answeredAt: number | null;
+  /** The connected agent's leg (its CallSid). */
+  answeredLeg: string | null;
   outcome: CallOutcome | null;
   startedAt: number;
   endedAt: number | null;
-  ringGiveUpAt: number | null;
-  /** The caller's leg is gone (hung up, or Twilio ended the call). */
-  callerGone: boolean;
-  /** Ended because Twilio never reported the dial's end: a late dial action may still take a voicemail. */
-  endedByTimeout: boolean;
-  /** The voicemail recording received for this call, if any. */
-  recordingSid: string | null;
-  /** Highest SequenceNumber seen per child leg: reordered callbacks never move a leg backwards. */
-  legSeq: Record<string, number>;
-  seq: number;
-  /** Generation of the TwiML program Twilio runs for the call now (see the top of this file). */
-  dial: number;
-  purpose: RingPurpose;
+  waitingSince: number | null;
+  /** When this wait gives up (voicemail, back to the lot, or the next recall stage). */
+  waitEndsAt: number | null;
+  gen: number;
   lot: LotView | null;
   transfer: { from: string; to: string } | null;
-  /** The child leg bridged to the connected agent. */
-  answeredLeg: string | null;
-  /** Where the worker is reached, for the URLs in TwiML sent through the REST API. */
+  callerGone: boolean;
+  recordingSid: string | null;
+  /** Agent legs that left the conference: a join reported after its leave changes nothing. */
+  legsLeft: string[];
+  /** Last time Twilio said anything about this call (or the call session asked it). */
+  heardAt: number;
+  seq: number;
+  /** Where the worker is reached, for the absolute URLs in TwiML sent through the REST API. */
   origin: string;
-  /** How to take back the last redirect if Twilio refuses it (cleared once anything else happens). */
+  /** How to take back the last move if Twilio refuses it outright (a 4xx that did nothing). */
   undo: Undo | null;
 }
 
-/** The state a refused redirect returns to: the agent it left, or the parking slot it left. */
 export interface Undo {
-  dial: number;
-  previousDial: number;
-  back: { to: "connected"; agentId: string; leg: string | null } | { to: "parked"; lot: LotView };
+  gen: number;
+  previousGen: number;
+  back: { agentId: string; leg: string | null; purpose: RingPurpose };
 }
 
-/** What Twilio must run next for this call, sent through the REST API (calls(sid).update). */
-export type RedirectTarget =
-  | { to: "hold" }
-  | { to: "dial"; agents: string[]; purpose: Exclude<RingPurpose, "inbound">; transferFrom: string | null }
-  | { to: "voicemail" };
+/** A request to Twilio's REST API. `attempt` counts retries after transient failures. */
+export type TwilioOp =
+  /** Redirect the caller into the lobby conference of generation `gen` (wait or hold music). */
+  | { op: "lobby"; gen: number; attempt: number }
+  | { op: "voicemail"; gen: number; attempt: number }
+  /** End the caller's call. */
+  | { op: "hangup"; attempt: number }
+  /** End an agent's leg that must not be (or no longer be) with the caller. */
+  | { op: "kick"; legSid: string; attempt: number };
+
+/** What Twilio made of a request, as the call session classified it. */
+export type TwilioOutcome =
+  | "ok"
+  /** 21220 / 20404, or a fetch after a failure says the call has ended. */
+  | "gone"
+  /** Another 4xx (but 429): nothing was applied. */
+  | "refused"
+  /** 429 after the client's own retries, 5xx, a timeout, a network error: it may have been applied. */
+  | "transient";
 
 /** What must happen outside the machine. Applied by the call session after the state is saved. */
 export type Effect =
@@ -106,14 +122,14 @@ export type Effect =
   | { type: "claimEnded"; agentId: string; claimedAt: number; outcome: ClaimOutcome; at: number }
   /** The agent now holds this call (claimed or connected): not rung for others. */
   | { type: "agentBusy"; agentId: string }
-  /** The agent is free again; `callEnded` means a call they took is over (longest-idle ordering). */
+  /** The agent is free again; `callEnded` means a call they were on is over for them. */
   | { type: "agentFree"; agentId: string; at: number; callEnded: boolean }
   | { type: "saveVoicemail"; recording: Recording; at: number }
   /** The parking slot's record (its slot was reserved in D1 before the park was decided). */
   | { type: "lotSaved"; lot: LotView }
   | { type: "lotReleased" }
   /** Not saved in the outbox: the call session sends it to Twilio once the step is saved. */
-  | { type: "redirect"; dial: number; target: RedirectTarget };
+  | { type: "twilio"; request: TwilioOp };
 
 export interface Recording {
   recordingSid: string;
@@ -123,70 +139,153 @@ export interface Recording {
 
 export type ClaimOutcome = "connected" | ClaimReleaseReason;
 
+/** What the switchboard knows of the agent who asks, read just before the input is decided. */
+export interface AgentFacts {
+  /** Available, online, phone ready, holding no call. */
+  eligible: boolean;
+  /** Another call the agent holds, if any: one call at a time. */
+  busyWith: string | null;
+}
+
+export type ConferenceEvent = "participant-join" | "participant-leave";
+
 export type Input =
-  | { type: "start"; from: string; to: string; ringGroup: string[]; origin: string; at: number }
-  | { type: "claim"; agentId: string; at: number }
-  | { type: "decline"; agentId: string; at: number }
-  | { type: "leg"; agentId: string; legSid: string; status: LegStatus; sequence: number; dial: number; at: number }
-  /** `callerGone`: the action request's own CallStatus says the caller's leg has ended. */
-  | { type: "dialEnded"; status: DialStatus; callerGone: boolean; dial: number; at: number }
+  /** `available`: agents online and available (busy or not); `eligible`: those a ring reaches now. */
+  | { type: "start"; from: string; to: string; origin: string; available: number; eligible: string[]; at: number }
+  | { type: "claim"; agentId: string; agent: AgentFacts; ticket: string; at: number }
+  /** `eligible`: who a ring reaches now, to know whether anyone is left to take it. */
+  | { type: "decline"; agentId: string; eligible: string[]; at: number }
+  | { type: "release"; agentId: string; reason: string; at: number }
+  | { type: "connect"; agentId: string; ticket: string; legSid: string; at: number }
+  | { type: "conference"; event: ConferenceEvent; label: string; legSid: string; gen: number; reason: string | null; at: number }
+  | { type: "lobbyEnded"; gen: number; callerGone: boolean; at: number }
+  | { type: "hangup"; agentId: string; at: number }
   /** `slot` was reserved in D1 for this call. */
   | { type: "park"; agentId: string; slot: number; at: number }
-  | { type: "retrieve"; agentId: string; at: number }
-  | { type: "transfer"; agentId: string; to: string; slot: number; at: number }
-  /** The park timeout is due; `available`: idle, available, online agents, longest idle first. */
-  | { type: "recall"; available: string[]; at: number }
-  | { type: "redirectFailed"; dial: number; error: string; at: number }
-  | { type: "callerStatus"; status: string; at: number }
+  | { type: "retrieve"; agentId: string; agent: AgentFacts; ticket: string; at: number }
+  | { type: "transfer"; agentId: string; to: string; toEligible: boolean; slot: number; at: number }
+  /** The park timeout is due; `eligible`: who a ring reaches now. */
+  | { type: "recall"; eligible: string[]; at: number }
+  /** Agents who became eligible while the call rings everyone: recorded as rung. */
+  | { type: "rang"; agentIds: string[]; at: number }
+  | { type: "twilioResult"; request: TwilioOp; outcome: TwilioOutcome; error: string | null; at: number }
+  /** A final status of the caller's call, from any callback. */
+  | { type: "callerGone"; source: string; at: number }
+  /** What Twilio said when asked (null: it could not be asked). */
+  | { type: "reconciled"; caller: string | null; agentLeg: string | null; at: number }
   | { type: "voicemailRecorded"; recording: Recording; at: number }
   | { type: "alarm"; at: number };
 
-export const LEG_STATUSES = ["initiated", "ringing", "in-progress", "answered", "completed", "busy", "no-answer", "failed", "canceled"] as const;
-export type LegStatus = (typeof LEG_STATUSES)[number];
-export const DIAL_STATUSES = ["completed", "answered", "busy", "no-answer", "failed", "canceled"] as const;
-export type DialStatus = (typeof DIAL_STATUSES)[number];
+/** Call statuses after which the call is over (Twilio's Call resource). */
+export const FINAL_CALL_STATUSES = ["completed", "busy", "failed", "no-answer", "canceled"] as const;
+export const isFinalStatus = (status: string) => (FINAL_CALL_STATUSES as readonly string[]).includes(status);
 
-export type Reply =
-  | { kind: "started"; ringGroup: string[]; phase: CallPhase; fresh: boolean }
-  | { kind: "claim"; status: 200 | 409 | 403 | 404 | 410; claimedBy: string | null }
-  | { kind: "decline"; status: 200 | 403 | 404 | 409 | 410 }
-  | { kind: "dial"; next: "hangup" | "voicemail" | "hold" }
-  /** 502: Twilio refused the redirect and the step was undone (set by the call session). */
-  | { kind: "park"; status: 200 | 403 | 404 | 409 | 410 | 502; lot: LotView | null }
-  | { kind: "retrieve"; status: 200 | 404 | 409 | 410 | 502; retrievedBy: string | null }
-  | { kind: "transfer"; status: 200 | 403 | 404 | 409 | 410 | 502 }
-  | { kind: "ok" };
+// ---- replies: one type per call-session method ----
 
-export interface Step {
+export type StartReply = { phase: CallPhase; gen: number; fresh: boolean };
+export type ClaimReply =
+  | { status: 200; ticket: string; expiresAt: number }
+  | { status: 409; claimedBy: string | null; busyWith: string | null }
+  | { status: 403 | 404 | 410; why: string };
+export type StatusReply = { status: 200 | 403 | 404 | 409 | 410; why: string | null };
+export type ConnectReply = { joined: true; gen: number } | { joined: false; why: string };
+export type ParkReply = { status: 200; lot: LotView } | { status: 403 | 404 | 409 | 410 | 502; why: string };
+export type RetrieveReply =
+  | { status: 200; ticket: string; expiresAt: number }
+  | { status: 409; retrievedBy: string | null; busyWith: string | null }
+  | { status: 404 | 410; why: string };
+/** What the caller's TwiML must be now (the lobby of a generation, voicemail, or hang up). */
+export type CallerProgram = { run: "lobby"; gen: number } | { run: "voicemail"; gen: number } | { run: "hangup" };
+
+export type Reply = StartReply | ClaimReply | StatusReply | ConnectReply | ParkReply | RetrieveReply | CallerProgram | null;
+
+export interface Step<R extends Reply = Reply> {
   state: CallState | null;
   effects: Effect[];
-  reply: Reply;
+  reply: R;
 }
 
-/** Builds the machine's transition function for a call; config comes from the deployment's vars. */
-export function transition(state: CallState | null, input: Input, config: CallConfig, callSid: string): Step {
-  if (input.type === "start") return start(state, input, config, callSid);
-  if (!state) return { state, effects: [], reply: notFound(input) };
+const NO_CALL = "no such call";
+
+export function start(state: CallState | null, input: Extract<Input, { type: "start" }>, config: CallConfig, callSid: string): Step<StartReply> {
+  // Twilio retries the voice webhook: the second request must get the same answer.
+  if (state) return { state, effects: [], reply: { phase: state.phase, gen: state.gen, fresh: false } };
+  const nobody = input.available === 0;
+  const t = new Tx({
+    callSid,
+    from: input.from,
+    to: input.to,
+    phase: nobody ? "voicemail" : "ringing",
+    purpose: "inbound",
+    ringTargets: null,
+    declined: [],
+    claim: null,
+    answeredBy: null,
+    answeredAt: null,
+    answeredLeg: null,
+    outcome: null,
+    startedAt: input.at,
+    endedAt: null,
+    waitingSince: nobody ? null : input.at,
+    waitEndsAt: nobody ? null : input.at + config.waitMs,
+    gen: 1,
+    lot: null,
+    transfer: null,
+    callerGone: false,
+    recordingSid: null,
+    legsLeft: [],
+    heardAt: input.at,
+    seq: 0,
+    origin: input.origin,
+    undo: null,
+  });
+  if (nobody) {
+    t.record("voicemail", null, { reason: "nobody_available" }, input.at);
+    t.publish((call) => ({ type: "call.voicemail", call }));
+  } else {
+    recordRing(t, input.eligible, "inbound", input.at);
+    t.publish((call) => ({ type: "call.ringing", call }));
+  }
+  return { state: t.s, effects: t.effects, reply: { phase: t.s.phase, gen: t.s.gen, fresh: true } };
+}
+
+/**
+ * Decides one input. `step` runs it on a scratch copy; an input that changes nothing hands back the
+ * same state object, so the call session writes nothing (99 of 100 racing claims are refusals).
+ */
+export function step<R extends Reply>(state: CallState | null, config: CallConfig, run: (t: Tx) => R, missing: R): Step<R> {
+  if (!state) return { state, effects: [], reply: missing };
   const t = new Tx(state);
-  const reply = apply(t, input, config);
-  // Most inputs under contention are refusals (99 of 100 claims lose) and change nothing: hand back
-  // the same object, so that the call session writes nothing to storage for them.
+  const reply = run(t);
   const unchanged = t.effects.length === 0 && JSON.stringify(t.s) === JSON.stringify(state);
   return { state: unchanged ? state : t.s, effects: t.effects, reply };
 }
 
 /** When the call session must wake up next, or null. */
-export function nextAlarm(s: CallState | null): number | null {
-  if (!s) return null;
-  if (s.phase === "claimed" && s.claim) return Math.min(s.claim.expiresAt, s.ringGiveUpAt ?? Infinity);
-  if (s.phase === "ringing" && s.ringGiveUpAt !== null) return s.ringGiveUpAt;
-  if (s.phase === "parked") return s.lot?.returnsAt ?? null;
-  return null;
+export function nextAlarm(s: CallState | null, config: CallConfig): number | null {
+  if (!s || s.phase === "ended") return null;
+  const due = [s.heardAt + config.reconcileMs];
+  if (s.phase === "claimed" && s.claim) due.push(s.claim.expiresAt);
+  if (s.phase === "ringing" && s.waitEndsAt !== null) due.push(s.waitEndsAt);
+  if (s.phase === "parked" && s.lot?.returnsAt != null) due.push(s.lot.returnsAt);
+  return Math.min(...due);
 }
 
-/** The park timeout has come: the call session must find who is available and send a recall. */
+/** The park timeout has come: the call session must find who is eligible and send a recall. */
 export function recallDue(s: CallState | null, at: number): boolean {
   return s?.phase === "parked" && s.lot?.returnsAt != null && at >= s.lot.returnsAt;
+}
+
+/** Callbacks have stopped for long enough that Twilio must be asked where the call is. */
+export function reconcileDue(s: CallState | null, at: number, config: CallConfig): boolean {
+  return !!s && s.phase !== "ended" && at >= s.heardAt + config.reconcileMs;
+}
+
+/** What the caller must run now: the answer to any of Twilio's requests for the caller's TwiML. */
+export function callerProgram(s: CallState): CallerProgram {
+  if (s.phase === "ended" || s.callerGone) return { run: "hangup" };
+  if (s.phase === "voicemail") return { run: "voicemail", gen: s.gen };
+  return { run: "lobby", gen: s.gen };
 }
 
 export function view(s: CallState): CallView {
@@ -195,8 +294,11 @@ export function view(s: CallState): CallView {
     from: s.from,
     to: s.to,
     phase: s.phase,
-    ringing: ringingAgents(s),
+    ringTargets: s.ringTargets ? [...s.ringTargets] : null,
     declined: [...s.declined],
+    // Filled in by the switchboard, which alone knows who is eligible now.
+    ringingCount: 0,
+    waitingSince: s.waitingSince,
     claimedBy: s.phase === "claimed" ? (s.claim?.agentId ?? null) : null,
     answeredBy: s.answeredBy,
     purpose: s.purpose,
@@ -210,340 +312,310 @@ export function view(s: CallState): CallView {
   };
 }
 
-/** Agents whose phone still rings for this call (a claim pauses the others' ring but keeps their leg). */
-export function ringingAgents(s: CallState): string[] {
-  return s.phase === "ringing" || s.phase === "claimed" ? liveLegs(s) : [];
-}
+// ---- the inputs ----
 
-/** Rung agents whose leg Twilio still holds open. */
-function liveLegs(s: CallState): string[] {
-  return s.ringGroup.filter((a) => !s.declined.includes(a) && !s.legsGone.includes(a));
-}
-
-function start(state: CallState | null, input: Extract<Input, { type: "start" }>, config: CallConfig, callSid: string): Step {
-  // Twilio retries the voice webhook: the second request must get the same answer, not a new ring group.
-  if (state) return { state, effects: [], reply: { kind: "started", ringGroup: state.ringGroup, phase: state.phase, fresh: false } };
-  const voicemail = input.ringGroup.length === 0;
-  const t = new Tx({
-    callSid,
-    from: input.from,
-    to: input.to,
-    phase: voicemail ? "voicemail" : "ringing",
-    ringGroup: [...input.ringGroup],
-    declined: [],
-    legsGone: [],
-    claim: null,
-    answeredBy: null,
-    answeredAt: null,
-    outcome: null,
-    startedAt: input.at,
-    endedAt: null,
-    ringGiveUpAt: voicemail ? null : input.at + config.ringGiveUpMs,
-    callerGone: false,
-    endedByTimeout: false,
-    recordingSid: null,
-    legSeq: {},
-    seq: 0,
-    dial: 1,
-    purpose: "inbound",
-    lot: null,
-    transfer: null,
-    answeredLeg: null,
-    origin: input.origin,
-    undo: null,
-  });
-  if (voicemail) {
-    t.record("voicemail", null, { reason: "nobody_available" }, input.at);
-    t.publish((call) => ({ type: "call.voicemail", call }));
-  } else {
-    for (const agentId of input.ringGroup) t.record("ring_start", agentId, null, input.at);
-    t.publish((call) => ({ type: "call.ringing", call }));
-  }
-  return { state: t.s, effects: t.effects, reply: { kind: "started", ringGroup: t.s.ringGroup, phase: t.s.phase, fresh: true } };
-}
-
-function notFound(input: Input): Reply {
-  switch (input.type) {
-    case "claim":
-      return { kind: "claim", status: 404, claimedBy: null };
-    case "decline":
-      return { kind: "decline", status: 404 };
-    case "park":
-      return { kind: "park", status: 404, lot: null };
-    case "retrieve":
-      return { kind: "retrieve", status: 404, retrievedBy: null };
-    case "transfer":
-      return { kind: "transfer", status: 404 };
-    case "dialEnded":
-      // Twilio asks what to do after a dial we know nothing of (storage lost): hang up rather than loop.
-      return { kind: "dial", next: "hangup" };
-    default:
-      return { kind: "ok" };
-  }
-}
-
-function apply(t: Tx, input: Exclude<Input, { type: "start" }>, config: CallConfig): Reply {
-  // A lapsed lease is released before anything else is decided, even if its alarm has not run yet.
-  expireLease(t, input.at);
-  switch (input.type) {
-    case "claim":
-      return claim(t, input.agentId, input.at, config);
-    case "decline":
-      return decline(t, input.agentId, input.at, config);
-    case "leg":
-      leg(t, input);
-      return { kind: "ok" };
-    case "dialEnded":
-      // A caller who hung up while the agents rang ends the dial too ("canceled"); the status callback
-      // may come later, so the action's own CallStatus decides between voicemail and a missed call.
-      if (input.callerGone) callerStatus(t, "completed", input.at);
-      return dialEnded(t, input.status, input.dial, input.at, config);
-    case "callerStatus":
-      callerStatus(t, input.status, input.at);
-      return { kind: "ok" };
-    case "voicemailRecorded":
-      voicemailRecorded(t, input.recording, input.at);
-      return { kind: "ok" };
-    case "park":
-      return park(t, input, config);
-    case "retrieve":
-      return retrieve(t, input.agentId, input.at, config);
-    case "transfer":
-      return transfer(t, input, config);
-    case "recall":
-      recall(t, input.available, input.at, config);
-      return { kind: "ok" };
-    case "redirectFailed":
-      redirectFailed(t, input.dial, input.error, input.at);
-      return { kind: "ok" };
-    case "alarm":
-      if (t.s.ringGiveUpAt !== null && input.at >= t.s.ringGiveUpAt && (t.s.phase === "ringing" || t.s.phase === "claimed")) {
-        // Twilio should have ended the dial long ago; clear every console rather than ring forever.
-        releaseClaim(t, "ring_timeout", input.at);
-        t.record("no_answer", null, { reason: "ring_timeout" }, input.at);
-        cancelRings(t, input.at);
-        if (t.s.purpose === "inbound") {
-          t.s.endedByTimeout = true;
-          end(t, "missed", input.at);
-        } else {
-          // A caller who was already answered is never dropped: back to the lot (or voicemail after a recall).
-          ringUnanswered(t, "failed", input.at, config, true);
-        }
-      }
-      return { kind: "ok" };
-  }
-}
-
-function claim(t: Tx, agentId: string, at: number, config: CallConfig): Reply {
+export function claim(t: Tx, input: Extract<Input, { type: "claim" }>, config: CallConfig): ClaimReply {
   const s = t.s;
-  if (s.phase === "ended" || s.phase === "voicemail" || s.callerGone) return { kind: "claim", status: 410, claimedBy: s.answeredBy };
-  if (s.phase === "connected") {
-    return { kind: "claim", status: s.answeredBy === agentId ? 200 : 409, claimedBy: s.answeredBy };
-  }
-  if (s.phase === "parked") return { kind: "claim", status: 409, claimedBy: null };
-  if (!s.ringGroup.includes(agentId) || s.declined.includes(agentId) || s.legsGone.includes(agentId)) {
-    // Only an agent whose phone rings for this call may take it: nobody can steal a call.
-    return { kind: "claim", status: 403, claimedBy: s.claim?.agentId ?? null };
-  }
-  if (s.phase === "claimed" && s.claim) {
-    return { kind: "claim", status: s.claim.agentId === agentId ? 200 : 409, claimedBy: s.claim.agentId };
-  }
-  const c: Claim = { agentId, claimedAt: at, expiresAt: at + config.leaseMs };
+  const { agentId, at } = input;
+  expireLease(t, at, config);
+  if (gone(s)) return { status: 410, why: "this call has ended or gone to voicemail" };
+  if (s.phase === "connected") return { status: 409, claimedBy: s.answeredBy, busyWith: null };
+  if (s.phase === "claimed") return { status: 409, claimedBy: s.claim?.agentId ?? null, busyWith: null };
+  if (s.phase === "parked") return { status: 409, claimedBy: null, busyWith: null };
+  // One call at a time: an agent holding another call cannot take this one.
+  if (input.agent.busyWith && input.agent.busyWith !== s.callSid) return { status: 409, claimedBy: null, busyWith: input.agent.busyWith };
+  // Only an agent this call rings may take it: nobody can steal a call.
+  if (s.declined.includes(agentId)) return { status: 403, why: "you declined this call" };
+  if (s.ringTargets && !s.ringTargets.includes(agentId)) return { status: 403, why: "this call rings somebody else" };
+  if (!input.agent.eligible) return { status: 403, why: "this call does not ring you: you are unavailable, offline, or your phone is not ready" };
+  const c: Claim = { agentId, claimedAt: at, expiresAt: at + config.leaseMs, ticket: input.ticket, legSid: null };
   s.phase = "claimed";
   s.claim = c;
   t.effects.push({ type: "claimStarted", claim: c }, { type: "agentBusy", agentId });
   t.record("answered", agentId, { leaseMs: config.leaseMs, purpose: s.purpose }, at);
   t.publish((call) => ({ type: "call.answered", call, agentId }));
-  return { kind: "claim", status: 200, claimedBy: agentId };
+  return { status: 200, ticket: c.ticket, expiresAt: c.expiresAt };
 }
 
-function decline(t: Tx, agentId: string, at: number, config: CallConfig): Reply {
+export function decline(t: Tx, input: Extract<Input, { type: "decline" }>, config: CallConfig): StatusReply {
   const s = t.s;
-  if (s.phase === "ended" || s.phase === "voicemail" || s.callerGone) return { kind: "decline", status: 410 };
-  if (!s.ringGroup.includes(agentId)) return { kind: "decline", status: 403 };
-  if (s.phase === "connected" || s.phase === "parked") return { kind: "decline", status: 409 };
-  if (s.declined.includes(agentId)) return { kind: "decline", status: 200 };
-  if (s.claim?.agentId === agentId) releaseClaim(t, "declined", at);
+  const { agentId, at } = input;
+  expireLease(t, at, config);
+  if (gone(s)) return { status: 410, why: "this call has ended or gone to voicemail" };
+  if (s.phase === "connected" || s.phase === "parked") return { status: 409, why: "this call is not ringing" };
+  if (s.ringTargets && !s.ringTargets.includes(agentId)) return { status: 403, why: "this call does not ring you" };
+  if (s.declined.includes(agentId)) return { status: 200, why: null };
+  if (s.phase === "claimed" && s.claim?.agentId !== agentId) return { status: 409, why: "another agent is answering this call" };
+  if (s.claim?.agentId === agentId) releaseClaim(t, "declined", at, null);
   s.declined.push(agentId);
   t.record("declined", agentId, { purpose: s.purpose }, at);
   t.publish((call) => ({ type: "call.declined", call, agentId }));
-  // A retrieve, transfer or recall nobody is left to take goes back at once rather than ring out:
-  // the caller was already answered once and is waiting.
-  if (s.purpose !== "inbound" && liveLegs(s).length === 0) ringUnanswered(t, "declined", at, config, true);
-  return { kind: "decline", status: 200 };
+  const left = s.ringTargets ? s.ringTargets.filter((a) => !s.declined.includes(a)) : input.eligible.filter((a) => !s.declined.includes(a));
+  if (s.phase === "ringing" && left.length === 0) waitOver(t, "declined", at, config);
+  return { status: 200, why: null };
 }
 
-function leg(t: Tx, input: Extract<Input, { type: "leg" }>): void {
+/** The winner's phone could not connect (microphone, network, a refused join): ring the others again. */
+export function release(t: Tx, input: Extract<Input, { type: "release" }>, config: CallConfig): StatusReply {
   const s = t.s;
-  // A leg of a program the call has left (the parked agent's leg dropping) changes nothing.
-  if (input.dial !== s.dial) return;
-  const last = s.legSeq[input.legSid] ?? -1;
-  if (input.sequence <= last) return; // a retry or a callback overtaken by a later one
-  s.legSeq[input.legSid] = input.sequence;
-  if (!s.ringGroup.includes(input.agentId)) return;
+  expireLease(t, input.at, config);
+  if (gone(s)) return { status: 410, why: "this call has ended" };
+  if (s.phase !== "claimed" || s.claim?.agentId !== input.agentId) return { status: 409, why: "you are not answering this call" };
+  releaseClaim(t, "connect_failed", input.at, input.reason);
+  afterRelease(t, input.at, config);
+  return { status: 200, why: null };
+}
+
+/** The TwiML App's request for the winner's leg: the ticket must be this call's, unused, in time. */
+export function connect(t: Tx, input: Extract<Input, { type: "connect" }>, config: CallConfig): ConnectReply {
+  const s = t.s;
   const { agentId, at } = input;
+  expireLease(t, at, config);
+  const refuse = (why: string): ConnectReply => {
+    t.record("connect_refused", agentId, { why, legSid: input.legSid }, at);
+    return { joined: false, why };
+  };
+  if (gone(s)) return refuse("the caller is gone");
+  const c = s.claim;
+  if (s.phase !== "claimed" || !c) return refuse("nobody holds a claim on this call");
+  if (!input.ticket || c.ticket !== input.ticket) return refuse("not this call's ticket");
+  if (c.agentId !== agentId) return refuse("the ticket belongs to another agent");
+  if (c.legSid !== null) return refuse("the ticket was already used");
+  c.legSid = input.legSid;
+  s.heardAt = at;
+  t.record("ticket_used", agentId, { legSid: input.legSid }, at);
+  return { joined: true, gen: s.gen };
+}
 
-  if (input.status === "in-progress" || input.status === "answered") {
-    if (s.phase === "ringing" || s.phase === "claimed") connect(t, agentId, at, input.legSid);
-    return;
+export function conference(t: Tx, input: Extract<Input, { type: "conference" }>, config: CallConfig): null {
+  const s = t.s;
+  const { legSid, at } = input;
+  expireLease(t, at, config);
+  if (input.gen === s.gen) s.heardAt = at;
+  if (input.label === "caller") {
+    // A caller moved by our own REST redirect (or a retried one) leaves the old conference "via the
+    // API": only any other leave means the caller is gone (hung up, or the call failed).
+    const ours = input.reason === "participant_updated_via_api" || input.reason === "conference_ended_via_api";
+    if (input.event === "participant-leave" && input.gen === s.gen && !ours) callerGone(t, "conference", at);
+    return null;
   }
-
-  if (input.status === "completed") {
-    // The connected agent hung up; Twilio continues with the dial action, which ends the call.
-    if (s.phase === "connected" && s.answeredBy === agentId && (s.answeredLeg === null || s.answeredLeg === input.legSid)) end(t, "answered", at);
-    return;
-  }
-
-  if (input.status === "busy" || input.status === "no-answer" || input.status === "failed" || input.status === "canceled") {
-    if (s.legsGone.includes(agentId) || (s.phase !== "ringing" && s.phase !== "claimed")) return;
-    s.legsGone.push(agentId);
-    if (s.claim?.agentId === agentId) releaseClaim(t, "leg_failed", at);
-    if (!s.declined.includes(agentId)) {
-      const event: RingEventType = input.status === "no-answer" ? "no_answer" : input.status === "canceled" ? "ring_cancel" : "declined";
-      t.record(event, agentId, { legStatus: input.status }, at);
+  if (input.event === "participant-join") {
+    if (s.legsLeft.includes(legSid)) return null; // its leave overtook its join
+    if (s.phase === "claimed" && s.claim?.legSid === legSid && input.gen === s.gen) {
+      connected(t, s.claim.agentId, legSid, at);
+    } else if (!(s.phase === "connected" && s.answeredLeg === legSid)) {
+      // Only the claim's winner is ever with the caller: a late join (lease lapsed, caller gone, a
+      // conference of another generation) is ended at once.
+      t.record("connect_refused", null, { why: "joined without a valid claim", legSid, gen: input.gen }, at);
+      t.effects.push({ type: "twilio", request: { op: "kick", legSid, attempt: 1 } });
     }
-    t.bump();
-    t.publish((call) => ({ type: "call.declined", call, agentId }));
+    return null;
   }
+  // participant-leave of an agent
+  s.legsLeft = [...s.legsLeft.slice(-19), legSid];
+  if (s.phase === "connected" && s.answeredLeg === legSid) agentDropped(t, at, config);
+  else if (s.phase === "claimed" && s.claim?.legSid === legSid) {
+    releaseClaim(t, "leg_failed", at, "the agent's leg left before it was connected");
+    afterRelease(t, at, config);
+  }
+  return null;
 }
 
-/** Twilio bridged this agent: that is the truth, whoever held the claim. */
-function connect(t: Tx, agentId: string, at: number, legSid: string | null): void {
+/** The caller's <Dial> ended: the lobby's conference is over without the product moving the caller. */
+export function lobbyEnded(t: Tx, input: Extract<Input, { type: "lobbyEnded" }>): CallerProgram {
   const s = t.s;
-  if (s.claim && s.claim.agentId !== agentId) releaseClaim(t, "overridden", at);
-  if (s.claim?.agentId === agentId) {
-    t.effects.push({ type: "claimEnded", agentId, claimedAt: s.claim.claimedAt, outcome: "connected", at });
-  } else {
-    t.effects.push({ type: "agentBusy", agentId });
+  if (input.callerGone) {
+    callerGone(t, "lobby_ended", input.at);
+    return { run: "hangup" };
   }
-  for (const other of liveLegs(s)) {
-    if (other !== agentId) t.record("ring_cancel", other, { reason: "answered_elsewhere" }, at);
-  }
-  s.claim = null;
-  s.phase = "connected";
-  s.answeredBy = agentId;
-  s.answeredAt ??= at;
-  s.answeredLeg = legSid;
-  s.transfer = null;
-  s.undo = null;
-  s.ringGiveUpAt = null;
-  if (s.lot) {
-    s.lot = null;
-    t.effects.push({ type: "lotReleased" });
-  }
-  t.record("connected", agentId, { legSid, purpose: s.purpose }, at);
-  t.publish((call) => ({ type: "call.connected", call, agentId }));
+  // The action of a lobby the caller was moved out of: Twilio ignores the answer; give the truth anyway.
+  if (input.gen !== s.gen || s.phase === "ended" || s.phase === "voicemail") return callerProgram(s);
+  s.heardAt = input.at;
+  // The conference ended under a caller who is still there (its wait music failed, or it was ended
+  // from outside): never lose the caller, take a message.
+  if (s.claim) releaseClaim(t, "leg_failed", input.at, "the lobby ended");
+  if (s.phase === "connected" && s.answeredBy) t.effects.push({ type: "agentFree", agentId: s.answeredBy, at: input.at, callEnded: true });
+  toVoicemail(t, "lobby_ended", input.at, false);
+  return callerProgram(s);
 }
 
-function dialEnded(t: Tx, status: DialStatus, dial: number, at: number, config: CallConfig): Reply {
+export function hangup(t: Tx, input: Extract<Input, { type: "hangup" }>): StatusReply {
   const s = t.s;
-  // The action of a <Dial> the call has left (a REST redirect): Twilio ignores what it gets back.
-  if (dial !== s.dial) return { kind: "dial", next: s.phase === "parked" ? "hold" : "hangup" };
-  if (s.phase === "parked") return { kind: "dial", next: "hold" };
-  if (status === "completed" || status === "answered") {
-    // A bridged call is over. If the leg's own "answered" callback never came, the claim holder was it.
-    if (s.phase === "claimed" && s.claim) connect(t, s.claim.agentId, at, null);
-    end(t, "answered", at);
-    return { kind: "dial", next: "hangup" };
-  }
-  // busy / no-answer / failed / canceled: nobody took it. Voicemail, unless the caller is gone.
-  if (s.callerGone) {
-    if (s.phase !== "ended") end(t, s.answeredAt === null ? "missed" : "abandoned", at);
-    return { kind: "dial", next: "hangup" };
-  }
-  if (s.phase === "voicemail") return { kind: "dial", next: "voicemail" };
-  if (s.phase === "ended" && !(s.endedByTimeout && s.outcome === "missed")) return { kind: "dial", next: "hangup" };
-  if (s.phase === "connected") {
-    // The agent leg was bridged, then the dial reports failure: the call is over, the agent is free.
-    end(t, "answered", at);
-    return { kind: "dial", next: "hangup" };
-  }
-  releaseClaim(t, "leg_failed", at);
-  cancelRings(t, at);
-  if (s.purpose === "retrieve" || s.purpose === "transfer") {
-    ringUnanswered(t, status === "no-answer" ? "no_answer" : status === "busy" ? "declined" : "failed", at, config, false);
-    return { kind: "dial", next: "hold" };
-  }
-  s.endedAt = null;
-  s.outcome = null;
-  s.endedByTimeout = false;
-  t.record("no_answer", null, { dialCallStatus: status, purpose: s.purpose }, at);
-  toVoicemail(t, status, at);
-  return { kind: "dial", next: "voicemail" };
+  if (s.phase === "ended") return { status: 410, why: "this call has ended" };
+  if (s.phase !== "connected" || s.answeredBy !== input.agentId) return { status: 403, why: "you are not on this call" };
+  t.record("agent_hangup", input.agentId, null, input.at);
+  end(t, "answered", input.at);
+  // The caller leaves, their conference ends, and the agent's leg with it.
+  t.effects.push({ type: "twilio", request: { op: "hangup", attempt: 1 } });
+  return { status: 200, why: null };
 }
 
-/**
- * Nobody took a retrieve, transfer or recall. A retrieve or transfer goes back to the parking lot;
- * a recall goes to voicemail. `redirect`: Twilio is still in the <Dial> and must be moved by REST
- * (otherwise the dial action's answer moves it).
- */
-function ringUnanswered(t: Tx, why: TransferFailure, at: number, config: CallConfig, redirect: boolean): void {
+export function park(t: Tx, input: Extract<Input, { type: "park" }>, config: CallConfig): ParkReply {
   const s = t.s;
-  releaseClaim(t, "leg_failed", at);
-  cancelRings(t, at);
-  if (redirect) s.dial++;
-  s.ringGiveUpAt = null;
-  if (s.purpose === "recall" || !s.lot) {
-    s.undo = null;
-    toVoicemail(t, `recall_${why}`, at);
-    if (redirect) t.effects.push({ type: "redirect", dial: s.dial, target: { to: "voicemail" } });
-    return;
-  }
-  const transfer = s.purpose === "transfer" ? s.transfer : null;
-  // A failed retrieve keeps the caller's place and timer; a failed transfer starts a new park.
-  const kept = s.purpose === "retrieve" && s.undo?.back.to === "parked" ? s.undo.back.lot : null;
-  s.lot.parkedAt = kept?.parkedAt ?? at;
-  s.lot.returnsAt = kept?.returnsAt ?? at + config.parkTimeoutMs;
+  const { agentId, at } = input;
+  if (gone(s)) return { status: 410, why: "this call has ended" };
+  // Only the agent on the call parks it: nobody parks (or steals) a colleague's caller.
+  if (s.phase !== "connected" || s.answeredBy !== agentId) return { status: 403, why: "only the agent connected to this call can park it" };
+  s.undo = { gen: s.gen + 1, previousGen: s.gen, back: { agentId, leg: s.answeredLeg, purpose: s.purpose } };
+  s.gen++;
   s.phase = "parked";
-  s.transfer = null;
-  s.undo = null;
-  t.effects.push({ type: "lotSaved", lot: { ...s.lot } });
-  t.record("returned_to_lot", transfer?.to ?? s.ringGroup[0] ?? null, { purpose: s.purpose, reason: why, slot: s.lot.slot }, at);
-  if (transfer) {
-    t.publish((call) => ({ type: "call.transfer_failed", call, from: transfer.from, to: transfer.to, reason: why }));
-  } else {
-    t.publish((call) => ({ type: "call.parked", call, agentId: null }));
+  s.answeredLeg = null;
+  s.lot = { slot: input.slot, parkedBy: agentId, parkedAt: at, returnsAt: at + config.parkTimeoutMs };
+  t.effects.push({ type: "agentFree", agentId, at, callEnded: true }, { type: "lotSaved", lot: { ...s.lot } });
+  t.record("parked", agentId, { slot: input.slot, returnsAt: s.lot.returnsAt }, at);
+  t.publish((call) => ({ type: "call.parked", call, agentId }));
+  t.effects.push({ type: "twilio", request: { op: "lobby", gen: s.gen, attempt: 1 } });
+  return { status: 200, lot: { ...s.lot } };
+}
+
+/** A retrieve is a claim on a parked call: the winner connects with the ticket; the caller stays on hold meanwhile. */
+export function retrieve(t: Tx, input: Extract<Input, { type: "retrieve" }>, config: CallConfig): RetrieveReply {
+  const s = t.s;
+  const { agentId, at } = input;
+  expireLease(t, at, config);
+  if (gone(s)) return { status: 410, why: "this call has ended or gone to voicemail" };
+  if (s.phase !== "parked" || !s.lot) {
+    const holder = s.phase === "connected" ? s.answeredBy : s.phase === "claimed" ? (s.claim?.agentId ?? null) : null;
+    return { status: 409, retrievedBy: holder, busyWith: null };
   }
-  if (redirect) t.effects.push({ type: "redirect", dial: s.dial, target: { to: "hold" } });
+  if (input.agent.busyWith && input.agent.busyWith !== s.callSid) return { status: 409, retrievedBy: null, busyWith: input.agent.busyWith };
+  const c: Claim = { agentId, claimedAt: at, expiresAt: at + config.leaseMs, ticket: input.ticket, legSid: null };
+  s.phase = "claimed";
+  s.purpose = "retrieve";
+  s.claim = c;
+  s.ringTargets = [agentId];
+  s.declined = [];
+  t.effects.push({ type: "claimStarted", claim: c }, { type: "agentBusy", agentId });
+  t.record("retrieve_started", agentId, { slot: s.lot.slot }, at);
+  t.publish((call) => ({ type: "call.retrieved", call, agentId }));
+  return { status: 200, ticket: c.ticket, expiresAt: c.expiresAt };
 }
 
-function toVoicemail(t: Tx, reason: string, at: number): void {
+export function transfer(t: Tx, input: Extract<Input, { type: "transfer" }>, config: CallConfig): StatusReply {
   const s = t.s;
-  s.phase = "voicemail";
-  s.ringGiveUpAt = null;
-  s.transfer = null;
-  // The D1 slot row is freed when the call ends: if Twilio refuses this redirect, the slot is still ours.
-  s.lot = null;
-  t.record("voicemail", null, { reason }, at);
-  t.publish((call) => ({ type: "call.voicemail", call }));
+  const { agentId, to, at } = input;
+  if (gone(s)) return { status: 410, why: "this call has ended" };
+  if (s.phase !== "connected" || s.answeredBy !== agentId) return { status: 403, why: "only the agent connected to this call can transfer it" };
+  if (to === agentId) return { status: 409, why: "you cannot transfer a call to yourself" };
+  if (!input.toEligible) return { status: 409, why: "they cannot take a call now (offline, unavailable, on a call, or their phone is not ready)" };
+  s.undo = { gen: s.gen + 1, previousGen: s.gen, back: { agentId, leg: s.answeredLeg, purpose: s.purpose } };
+  s.gen++;
+  // The slot is held while the transfer rings, so a declined transfer always has a place to return to.
+  s.lot = { slot: input.slot, parkedBy: agentId, parkedAt: null, returnsAt: null };
+  s.answeredLeg = null;
+  beginWait(t, "transfer", [to], at, config);
+  s.transfer = { from: agentId, to };
+  t.effects.push({ type: "agentFree", agentId, at, callEnded: true }, { type: "lotSaved", lot: { ...s.lot } });
+  t.record("transfer_started", agentId, { to, slot: input.slot }, at);
+  recordRing(t, [to], "transfer", at);
+  t.publish((call) => ({ type: "call.transferring", call, from: agentId, to }));
+  t.effects.push({ type: "twilio", request: { op: "lobby", gen: s.gen, attempt: 1 } });
+  return { status: 200, why: null };
 }
 
-function callerStatus(t: Tx, status: string, at: number): void {
+export function recall(t: Tx, input: Extract<Input, { type: "recall" }>, config: CallConfig): null {
   const s = t.s;
-  // Only the final statuses matter; "ringing"/"in-progress" for the parent say nothing new.
-  if (!["completed", "busy", "failed", "no-answer", "canceled"].includes(status)) return;
-  if (s.callerGone) return;
-  s.callerGone = true;
-  if (s.phase === "ringing" || s.phase === "claimed") {
-    releaseClaim(t, "caller_gone", at);
-    t.record("caller_hangup", null, { while: s.purpose === "inbound" ? "ringing" : s.purpose }, at);
-    cancelRings(t, at);
-    end(t, s.answeredAt === null ? "missed" : "abandoned", at);
-  } else if (s.phase === "connected") {
-    end(t, "answered", at);
-  } else if (s.phase === "parked") {
-    t.record("caller_hangup", null, { while: "parked", slot: s.lot?.slot ?? null }, at);
-    end(t, "abandoned", at);
-  } else if (s.phase === "voicemail") {
-    end(t, s.recordingSid ? "voicemail" : s.answeredAt === null ? "missed" : "abandoned", at);
-  } else {
-    t.bump();
+  const { at } = input;
+  if (!recallDue(s, at) || !s.lot) return null;
+  const parkedBy = s.lot.parkedBy;
+  t.record("park_timeout", parkedBy, { slot: s.lot.slot }, at);
+  if (input.eligible.length === 0) {
+    s.purpose = "recall";
+    toVoicemail(t, "park_timeout_nobody_available", at, true);
+    return null;
   }
+  // Back to whoever parked it if they can take it; else to everyone who can. The caller stays where
+  // they are (alone in the lobby): only the music changes, with the next loop of the wait URL.
+  const targets = input.eligible.includes(parkedBy) ? [parkedBy] : null;
+  beginWait(t, "recall", targets, at, config);
+  recordRing(t, targets ?? input.eligible, "recall", at);
+  t.publish((call) => ({ type: "call.recalled", call }));
+  return null;
 }
 
-function voicemailRecorded(t: Tx, recording: Recording, at: number): void {
+export function rang(t: Tx, input: Extract<Input, { type: "rang" }>): null {
+  if (t.s.phase === "ringing" && input.agentIds.length > 0) recordRing(t, input.agentIds, t.s.purpose, input.at, true);
+  return null;
+}
+
+/** A REST request's outcome: retry what may not have happened, undo what certainly did not. */
+export function twilioResult(t: Tx, input: Extract<Input, { type: "twilioResult" }>, config: CallConfig): null {
   const s = t.s;
-  if (s.recordingSid !== null) return; // Twilio repeated the callback
+  const r = input.request;
+  const { at } = input;
+  if (input.outcome === "ok") {
+    if (s.undo && "gen" in r && s.undo.gen === r.gen) s.undo = null;
+    return null;
+  }
+  if (r.op === "kick") {
+    // A leg already gone is what we wanted; anything else is tried again a few times, then logged.
+    if (input.outcome === "transient" && r.attempt < MAX_TWILIO_ATTEMPTS) t.effects.push({ type: "twilio", request: { ...r, attempt: r.attempt + 1 } });
+    return null;
+  }
+  if (input.outcome === "gone") {
+    callerGone(t, `rest_${r.op}`, at);
+    return null;
+  }
+  const current = r.op === "hangup" || r.gen === s.gen;
+  if (!current) return null; // a newer move has replaced this one
+  if (input.outcome === "transient") {
+    if (r.attempt >= MAX_TWILIO_ATTEMPTS) {
+      // Twilio may well have applied it: keep the decision; the reconcile timer checks the call.
+      t.record("redirect_failed", null, { op: r.op, error: input.error, attempts: r.attempt, kept: true }, at);
+      return null;
+    }
+    // It may have been applied: send it again, idempotent by construction. A new generation, so
+    // that the callbacks of the conference the first attempt may have created are stale.
+    if (r.op === "hangup") {
+      t.effects.push({ type: "twilio", request: { op: "hangup", attempt: r.attempt + 1 } });
+      return null;
+    }
+    if (s.undo?.gen === s.gen) s.undo.gen = s.gen + 1;
+    s.gen++;
+    t.effects.push({ type: "twilio", request: { op: r.op, gen: s.gen, attempt: r.attempt + 1 } });
+    return null;
+  }
+  // refused: Twilio did nothing (a 4xx that is not about a gone call).
+  t.record("redirect_failed", null, { op: r.op, error: input.error }, at);
+  if (r.op === "hangup") return null; // the call is over for us either way
+  const u = s.undo;
+  if (u && u.gen === r.gen) {
+    undoMove(t, u, input.error ?? "refused", at);
+    return null;
+  }
+  // A move with nothing to go back to (to voicemail, a reconnect): the caller cannot be helped
+  // by the product any more. End it rather than loop; the slot and agents are freed.
+  end(t, s.answeredAt === null ? "missed" : "abandoned", at);
+  t.effects.push({ type: "twilio", request: { op: "hangup", attempt: 1 } });
+  return null;
+}
+
+export function callerGoneInput(t: Tx, input: Extract<Input, { type: "callerGone" }>): null {
+  callerGone(t, input.source, input.at);
+  return null;
+}
+
+export function reconciled(t: Tx, input: Extract<Input, { type: "reconciled" }>, config: CallConfig): null {
+  const s = t.s;
+  const { at } = input;
+  if (s.phase === "ended") return null;
+  s.heardAt = at;
+  if (input.caller !== null && isFinalStatus(input.caller)) {
+    t.record("reconciled", null, { caller: input.caller }, at);
+    callerGone(t, "reconciled", at);
+    return null;
+  }
+  if (s.phase === "connected" && input.agentLeg !== null && isFinalStatus(input.agentLeg)) {
+    t.record("reconciled", s.answeredBy, { agentLeg: input.agentLeg }, at);
+    agentDropped(t, at, config);
+  }
+  return null;
+}
+
+export function voicemailRecorded(t: Tx, input: Extract<Input, { type: "voicemailRecorded" }>): null {
+  const s = t.s;
+  const { recording, at } = input;
+  if (s.recordingSid !== null) return null; // Twilio repeated the callback
   s.recordingSid = recording.recordingSid;
   t.effects.push({ type: "saveVoicemail", recording, at });
   t.effects.push({
@@ -557,187 +629,224 @@ function voicemailRecorded(t: Tx, recording: Recording, at: number): void {
   if (s.phase === "voicemail") {
     end(t, "voicemail", at);
   } else if (s.phase === "ended" && s.outcome !== "answered") {
-    // Twilio sends the recording's status callback after it reported the call completed.
+    // Twilio sends the recording's status callback after the call has completed.
     s.outcome = "voicemail";
     t.publish((call) => ({ type: "call.ended", call }));
   }
+  return null;
 }
 
-// ---- parking, retrieval, transfers ----
+export function alarm(t: Tx, input: Extract<Input, { type: "alarm" }>, config: CallConfig): null {
+  const s = t.s;
+  expireLease(t, input.at, config);
+  if (s.phase === "ringing" && s.waitEndsAt !== null && input.at >= s.waitEndsAt) waitOver(t, "no_answer", input.at, config);
+  return null;
+}
 
-/** 410 once the caller is gone; otherwise null and the caller may go on. */
+// ---- the rules they share ----
+
 function gone(s: CallState): boolean {
   return s.phase === "ended" || s.phase === "voicemail" || s.callerGone;
 }
 
-function park(t: Tx, input: Extract<Input, { type: "park" }>, config: CallConfig): Reply {
+/** The winner's leg joined the caller: that is what "answered" means now. */
+function connected(t: Tx, agentId: string, legSid: string, at: number): void {
   const s = t.s;
-  const { agentId, at } = input;
-  if (gone(s)) return { kind: "park", status: 410, lot: null };
-  // Only the agent on the call parks it: nobody parks (or steals) a colleague's caller.
-  if (s.phase !== "connected" || s.answeredBy !== agentId) return { kind: "park", status: 403, lot: null };
-  s.undo = { dial: s.dial + 1, previousDial: s.dial, back: { to: "connected", agentId, leg: s.answeredLeg } };
-  s.dial++;
-  s.phase = "parked";
-  s.answeredLeg = null;
-  s.lot = { slot: input.slot, parkedBy: agentId, parkedAt: at, returnsAt: at + config.parkTimeoutMs };
-  t.effects.push({ type: "agentFree", agentId, at, callEnded: true }, { type: "lotSaved", lot: { ...s.lot } });
-  t.record("parked", agentId, { slot: input.slot, returnsAt: s.lot.returnsAt }, at);
-  t.publish((call) => ({ type: "call.parked", call, agentId }));
-  t.effects.push({ type: "redirect", dial: s.dial, target: { to: "hold" } });
-  return { kind: "park", status: 200, lot: { ...s.lot } };
-}
-
-function retrieve(t: Tx, agentId: string, at: number, config: CallConfig): Reply {
-  const s = t.s;
-  if (gone(s)) return { kind: "retrieve", status: 410, retrievedBy: null };
-  if (s.phase !== "parked" || !s.lot) {
-    // Somebody was faster (or the call is not parked): say who has it, like a lost claim.
-    const holder = s.phase === "connected" ? s.answeredBy : s.phase === "claimed" ? (s.claim?.agentId ?? null) : null;
-    return { kind: "retrieve", status: 409, retrievedBy: holder };
-  }
-  s.undo = { dial: s.dial + 1, previousDial: s.dial, back: { to: "parked", lot: { ...s.lot } } };
-  beginRing(t, "retrieve", [agentId], at, config);
-  // The retrieve is the claim: the retriever's console answers the new leg by itself.
-  const c: Claim = { agentId, claimedAt: at, expiresAt: at + config.ringGiveUpMs };
-  s.phase = "claimed";
-  s.claim = c;
-  t.effects.push({ type: "claimStarted", claim: c }, { type: "agentBusy", agentId });
-  t.record("retrieve_started", agentId, { slot: s.lot.slot }, at);
-  t.publish((call) => ({ type: "call.retrieved", call, agentId }));
-  t.effects.push({ type: "redirect", dial: s.dial, target: { to: "dial", agents: [agentId], purpose: "retrieve", transferFrom: null } });
-  return { kind: "retrieve", status: 200, retrievedBy: agentId };
-}
-
-function transfer(t: Tx, input: Extract<Input, { type: "transfer" }>, config: CallConfig): Reply {
-  const s = t.s;
-  const { agentId, to, at } = input;
-  if (gone(s)) return { kind: "transfer", status: 410 };
-  if (s.phase !== "connected" || s.answeredBy !== agentId) return { kind: "transfer", status: 403 };
-  if (to === agentId) return { kind: "transfer", status: 409 };
-  s.undo = { dial: s.dial + 1, previousDial: s.dial, back: { to: "connected", agentId, leg: s.answeredLeg } };
-  // The slot is held while the transfer rings, so a declined transfer always has a place to return to.
-  s.lot = { slot: input.slot, parkedBy: agentId, parkedAt: null, returnsAt: null };
-  s.answeredLeg = null;
-  beginRing(t, "transfer", [to], at, config);
-  s.transfer = { from: agentId, to };
-  t.effects.push({ type: "agentFree", agentId, at, callEnded: true }, { type: "lotSaved", lot: { ...s.lot } });
-  t.record("transfer_started", agentId, { to, slot: input.slot }, at);
-  t.record("ring_start", to, { purpose: "transfer" }, at);
-  t.publish((call) => ({ type: "call.transferring", call, from: agentId, to }));
-  t.effects.push({ type: "redirect", dial: s.dial, target: { to: "dial", agents: [to], purpose: "transfer", transferFrom: agentId } });
-  return { kind: "transfer", status: 200 };
-}
-
-function recall(t: Tx, available: string[], at: number, config: CallConfig): void {
-  const s = t.s;
-  if (!recallDue(s, at) || !s.lot) return;
-  const parkedBy = s.lot.parkedBy;
-  t.record("park_timeout", parkedBy, { slot: s.lot.slot }, at);
-  s.undo = { dial: s.dial + 1, previousDial: s.dial, back: { to: "parked", lot: { ...s.lot } } };
-  // Back to whoever parked it if they can take it; else to everyone who can.
-  const group = available.includes(parkedBy) ? [parkedBy] : available.slice(0, MAX_RING_GROUP);
-  if (group.length === 0) {
-    s.dial++;
-    s.purpose = "recall";
-    toVoicemail(t, "park_timeout_nobody_available", at);
-    t.effects.push({ type: "redirect", dial: s.dial, target: { to: "voicemail" } });
-    return;
-  }
-  beginRing(t, "recall", group, at, config);
-  for (const agentId of group) t.record("ring_start", agentId, { purpose: "recall" }, at);
-  t.publish((call) => ({ type: "call.recalled", call }));
-  t.effects.push({ type: "redirect", dial: s.dial, target: { to: "dial", agents: group, purpose: "recall", transferFrom: null } });
-}
-
-/** A new <Dial> for the call: a new generation, a fresh ring group, out of the lot's waiting time. */
-function beginRing(t: Tx, purpose: Exclude<RingPurpose, "inbound">, group: string[], at: number, config: CallConfig): void {
-  const s = t.s;
-  s.dial++;
-  s.purpose = purpose;
-  s.phase = "ringing";
-  s.ringGroup = [...group];
+  const c = s.claim;
+  if (c) t.effects.push({ type: "claimEnded", agentId, claimedAt: c.claimedAt, outcome: "connected", at });
+  s.claim = null;
+  s.phase = "connected";
+  s.answeredBy = agentId;
+  s.answeredAt ??= at;
+  s.answeredLeg = legSid;
+  s.transfer = null;
+  s.undo = null;
+  s.ringTargets = null;
   s.declined = [];
-  s.legsGone = [];
+  s.waitingSince = null;
+  s.waitEndsAt = null;
+  if (s.lot) {
+    s.lot = null;
+    t.effects.push({ type: "lotReleased" });
+  }
+  t.record("connected", agentId, { legSid, purpose: s.purpose }, at);
+  t.publish((call) => ({ type: "call.connected", call, agentId }));
+}
+
+/** The connected agent's leg ended without a hang-up: the caller goes back to the lobby and everyone rings. */
+function agentDropped(t: Tx, at: number, config: CallConfig): void {
+  const s = t.s;
+  const agentId = s.answeredBy;
+  if (agentId) t.effects.push({ type: "agentFree", agentId, at, callEnded: true });
+  t.record("agent_dropped", agentId, { legSid: s.answeredLeg }, at);
+  s.answeredLeg = null;
+  s.gen++;
+  beginWait(t, "reconnect", null, at, config);
+  t.publish((call) => ({ type: "call.ringing", call }));
+  // The caller is alone in a conference that has started: no wait music plays there. A fresh lobby.
+  t.effects.push({ type: "twilio", request: { op: "lobby", gen: s.gen, attempt: 1 } });
+}
+
+function callerGone(t: Tx, source: string, at: number): void {
+  const s = t.s;
+  if (s.callerGone) return;
+  s.callerGone = true;
+  s.heardAt = at;
+  if (s.phase === "ringing" || s.phase === "claimed") {
+    t.record("caller_hangup", null, { while: s.purpose === "inbound" ? "ringing" : s.purpose, source }, at);
+    end(t, s.answeredAt === null ? "missed" : "abandoned", at);
+  } else if (s.phase === "connected") {
+    end(t, "answered", at);
+  } else if (s.phase === "parked") {
+    t.record("caller_hangup", null, { while: "parked", slot: s.lot?.slot ?? null, source }, at);
+    end(t, "abandoned", at);
+  } else if (s.phase === "voicemail") {
+    end(t, s.recordingSid ? "voicemail" : s.answeredAt === null ? "missed" : "abandoned", at);
+  } else {
+    t.bump();
+  }
+}
+
+/** The caller waits for an agent again: who rings, why, and until when. */
+function beginWait(t: Tx, purpose: RingPurpose, targets: string[] | null, at: number, config: CallConfig): void {
+  const s = t.s;
+  s.phase = "ringing";
+  s.purpose = purpose;
+  s.ringTargets = targets;
+  s.declined = [];
   s.claim = null;
   s.transfer = null;
-  s.ringGiveUpAt = at + config.ringGiveUpMs;
+  s.waitingSince = at;
+  s.waitEndsAt = at + config.waitMs;
   if (s.lot) {
     s.lot.parkedAt = null;
     s.lot.returnsAt = null;
   }
 }
 
-/** Twilio refused the redirect: the call is still where it was, so the state goes back there too. */
-function redirectFailed(t: Tx, dial: number, error: string, at: number): void {
+/** Nobody took the call in time, or everyone it rang declined. */
+function waitOver(t: Tx, why: TransferFailure | "declined", at: number, config: CallConfig): void {
   const s = t.s;
-  const u = s.undo;
-  if (!u || u.dial !== dial || s.dial !== dial || s.phase === "ended" || s.phase === "connected") return;
-  s.undo = null;
-  releaseClaim(t, "leg_failed", at);
-  for (const agentId of liveLegs(s)) s.legsGone.push(agentId);
-  s.dial = u.previousDial;
-  s.transfer = null;
-  s.ringGiveUpAt = null;
-  if (u.back.to === "connected") {
-    const agentId = u.back.agentId;
-    s.phase = "connected";
-    s.answeredBy = agentId;
-    s.answeredLeg = u.back.leg;
-    s.purpose = "inbound";
-    s.lot = null;
-    t.effects.push({ type: "agentBusy", agentId }, { type: "lotReleased" });
-    t.record("redirect_failed", agentId, { error, back: "connected" }, at);
-    t.publish((call) => ({ type: "call.connected", call, agentId }));
+  const reason: TransferFailure = why === "declined" ? "declined" : "no_answer";
+  t.record("no_answer", null, { reason: why, purpose: s.purpose }, at);
+  if (s.purpose === "transfer") return backToLot(t, reason, at, config);
+  if (s.purpose === "recall" && s.ringTargets !== null) {
+    // The parker did not take it back: now everyone may (but whoever declined it already).
+    const declined = s.declined;
+    beginWait(t, "recall", null, at, config);
+    s.declined = declined;
+    t.publish((call) => ({ type: "call.recalled", call }));
     return;
   }
+  toVoicemail(t, s.purpose === "recall" ? `recall_${reason}` : reason, at, true);
+}
+
+/** A transfer nobody took: the call goes to its parking slot, with a new park timeout. */
+function backToLot(t: Tx, why: TransferFailure, at: number, config: CallConfig): void {
+  const s = t.s;
+  if (!s.lot) return toVoicemail(t, why, at, true);
+  const transfer = s.transfer;
   s.phase = "parked";
-  // A refused recall tries again a little later; the caller keeps hearing the hold music meanwhile.
-  s.lot = { ...u.back.lot, returnsAt: Math.max(u.back.lot.returnsAt ?? 0, at + RECALL_RETRY_MS) };
+  s.ringTargets = null;
+  s.declined = [];
+  s.transfer = null;
+  s.waitingSince = null;
+  s.waitEndsAt = null;
+  s.lot.parkedAt = at;
+  s.lot.returnsAt = at + config.parkTimeoutMs;
   t.effects.push({ type: "lotSaved", lot: { ...s.lot } });
-  t.record("redirect_failed", null, { error, back: "parked" }, at);
-  t.publish((call) => ({ type: "call.parked", call, agentId: null }));
+  t.record("returned_to_lot", transfer?.to ?? null, { purpose: s.purpose, reason: why, slot: s.lot.slot }, at);
+  if (transfer) t.publish((call) => ({ type: "call.transfer_failed", call, from: transfer.from, to: transfer.to, reason: why }));
+  else t.publish((call) => ({ type: "call.parked", call, agentId: null }));
 }
 
-function expireLease(t: Tx, at: number): void {
+/** `redirect`: the caller must be moved by REST (else the answer to Twilio's own request moves them). */
+function toVoicemail(t: Tx, reason: string, at: number, redirect: boolean): void {
+  const s = t.s;
+  s.phase = "voicemail";
+  s.ringTargets = null;
+  s.transfer = null;
+  s.waitingSince = null;
+  s.waitEndsAt = null;
+  s.undo = null;
+  // The D1 slot row is freed when the call ends.
+  s.lot = null;
+  s.gen++;
+  t.record("voicemail", null, { reason }, at);
+  t.publish((call) => ({ type: "call.voicemail", call }));
+  if (redirect) t.effects.push({ type: "twilio", request: { op: "voicemail", gen: s.gen, attempt: 1 } });
+}
+
+/** After a claim ended without a connection: the caller waits again, or goes where the wait ends. */
+function afterRelease(t: Tx, at: number, config: CallConfig): void {
+  const s = t.s;
+  if (s.phase === "ringing" && s.waitEndsAt !== null && at >= s.waitEndsAt) waitOver(t, "no_answer", at, config);
+}
+
+/** Twilio refused a park or transfer outright: the caller is still with the agent. */
+function undoMove(t: Tx, u: Undo, error: string, at: number): void {
+  const s = t.s;
+  s.undo = null;
+  if (s.claim) releaseClaim(t, "leg_failed", at, "the move was undone");
+  s.gen = u.previousGen;
+  s.phase = "connected";
+  s.purpose = u.back.purpose;
+  s.answeredBy = u.back.agentId;
+  s.answeredLeg = u.back.leg;
+  s.ringTargets = null;
+  s.declined = [];
+  s.transfer = null;
+  s.waitingSince = null;
+  s.waitEndsAt = null;
+  s.lot = null;
+  t.effects.push({ type: "agentBusy", agentId: u.back.agentId }, { type: "lotReleased" });
+  t.record("redirect_failed", u.back.agentId, { error, back: "connected" }, at);
+  t.publish((call) => ({ type: "call.connected", call, agentId: u.back.agentId }));
+}
+
+function expireLease(t: Tx, at: number, config: CallConfig): void {
   const c = t.s.claim;
-  if (t.s.phase === "claimed" && c && at >= c.expiresAt) releaseClaim(t, "lease_expired", at);
+  if (t.s.phase !== "claimed" || !c || at < c.expiresAt) return;
+  releaseClaim(t, "lease_expired", at, null);
+  afterRelease(t, at, config);
 }
 
-function releaseClaim(t: Tx, reason: ClaimReleaseReason, at: number): void {
+function releaseClaim(t: Tx, reason: ClaimReleaseReason, at: number, detail: string | null): void {
   const s = t.s;
   const c = s.claim;
   if (!c) return;
   s.claim = null;
-  if (s.phase === "claimed") s.phase = "ringing";
   t.effects.push(
     { type: "claimEnded", agentId: c.agentId, claimedAt: c.claimedAt, outcome: reason, at },
     { type: "agentFree", agentId: c.agentId, at, callEnded: false },
   );
-  t.record("claim_released", c.agentId, { reason }, at);
-  // The other agents' legs kept ringing at Twilio (their consoles only ignore()d): they can answer again.
-  t.publish((call) => ({ type: "call.claim_released", call, agentId: c.agentId, reason }));
-}
-
-function cancelRings(t: Tx, at: number): void {
-  const s = t.s;
-  for (const agentId of liveLegs(s)) {
-    t.record("ring_cancel", agentId, null, at);
-    s.legsGone.push(agentId);
+  // A leg that got in with the ticket but has not joined yet must not join later.
+  if (c.legSid) t.effects.push({ type: "twilio", request: { op: "kick", legSid: c.legSid, attempt: 1 } });
+  t.record("claim_released", c.agentId, { reason, ...(detail ? { detail } : {}) }, at);
+  if (s.phase === "claimed") {
+    if (s.purpose === "retrieve" && s.lot) {
+      // A retrieve that never connected: the caller keeps their slot and their park timeout.
+      s.phase = "parked";
+      s.ringTargets = null;
+      s.lot.parkedAt ??= at;
+    } else {
+      s.phase = "ringing";
+    }
   }
+  t.publish((call) => ({ type: "call.claim_released", call, agentId: c.agentId, reason }));
 }
 
 function end(t: Tx, outcome: CallOutcome, at: number): void {
   const s = t.s;
   if (s.phase === "ended") return;
-  if (s.claim) releaseClaim(t, "caller_gone", at);
-  if (s.answeredBy && s.phase === "connected") {
-    t.effects.push({ type: "agentFree", agentId: s.answeredBy, at, callEnded: true });
-  }
+  if (s.claim) releaseClaim(t, "caller_gone", at, null);
+  if (s.answeredBy && s.phase === "connected") t.effects.push({ type: "agentFree", agentId: s.answeredBy, at, callEnded: true });
   s.phase = "ended";
   s.outcome = outcome;
   s.endedAt = at;
-  s.ringGiveUpAt = null;
+  s.waitingSince = null;
+  s.waitEndsAt = null;
+  s.ringTargets = null;
   s.lot = null;
   s.transfer = null;
   s.undo = null;
@@ -747,8 +856,17 @@ function end(t: Tx, outcome: CallOutcome, at: number): void {
   t.publish((call) => ({ type: "call.ended", call }));
 }
 
+/** Rings are recorded per wait: one row names everyone a ring reached (per-agent rows would grow with the team). */
+function recordRing(t: Tx, agents: string[], purpose: RingPurpose, at: number, late = false): void {
+  if (agents.length === 0) {
+    t.record("ring_start", null, { agents: [], purpose, waitingInLine: true }, at);
+    return;
+  }
+  t.record("ring_start", agents.length === 1 ? agents[0]! : null, { agents, purpose, ...(late ? { late: true } : {}) }, at);
+}
+
 /** One transition's scratchpad: a copy of the state, the effects so far, and the seq counter. */
-class Tx {
+export class Tx {
   s: CallState;
   effects: Effect[] = [];
   constructor(state: CallState) {

@@ -3,7 +3,6 @@
 
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { agentView } from "../db/agents";
 import type { Db } from "../db/client";
 import { agents, callClaims, calls, parkedCalls, ringEvents, voicemails } from "../db/schema";
 import type { CallView, ServerMessage } from "../protocol";
@@ -14,38 +13,50 @@ export interface OutboxEntry {
   effects: Effect[];
 }
 
+/** A change of an agent's call, applied by the switchboard to its live picture of the team. */
+export interface AgentPatch {
+  agentId: string;
+  callSid: string;
+  /** true: the agent now holds this call; false: freed from it (if they still held it). */
+  busy: boolean;
+  at: number;
+  callEnded: boolean;
+}
+
 type Stmt = BatchItem<"sqlite">;
 
 /**
- * Applies the entries in one D1 batch (one transaction) and returns the messages to publish, in order:
- * the call's own messages, then the updated agents.
+ * What the consoles must be told, in order, and the agents' changes: published before D1 is written,
+ * because D1 is a projection and must not stand between a decision and the consoles.
  */
-export async function applyEntries(db: Db, entries: OutboxEntry[]): Promise<ServerMessage[]> {
-  const last = entries.at(-1);
-  if (!last) return [];
-  const stmts: Stmt[] = [upsertCall(db, last.call)];
-  const agentStmtIndexes: number[] = [];
+export function outboxMessages(entries: OutboxEntry[]): { messages: ServerMessage[]; agents: AgentPatch[] } {
   const messages: ServerMessage[] = [];
+  const agents: AgentPatch[] = [];
   for (const { call, effects } of entries) {
     for (const e of effects) {
-      if (e.type === "publish") {
-        messages.push(e.message);
-        continue;
-      }
-      if (e.type === "redirect") continue; // sent to Twilio by the call session, never from the outbox
-      if (e.type === "agentBusy" || e.type === "agentFree") agentStmtIndexes.push(stmts.length);
+      if (e.type === "publish") messages.push(e.message);
+      else if (e.type === "agentBusy") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: true, at: 0, callEnded: false });
+      else if (e.type === "agentFree") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: false, at: e.at, callEnded: e.callEnded });
+    }
+  }
+  return { messages, agents };
+}
+
+/** Writes the entries to D1 in one batch (one transaction). */
+export async function applyEntries(db: Db, entries: OutboxEntry[]): Promise<void> {
+  const last = entries.at(-1);
+  if (!last) return;
+  const stmts: Stmt[] = [upsertCall(db, last.call)];
+  for (const { call, effects } of entries) {
+    for (const e of effects) {
+      if (e.type === "publish" || e.type === "twilio") continue; // Twilio requests never go through the outbox
       stmts.push(statement(db, call, e));
     }
   }
-  const results = await db.batch(stmts as [Stmt, ...Stmt[]]);
-  for (const i of agentStmtIndexes) {
-    const rows = results[i] as (typeof agents.$inferSelect)[];
-    for (const row of rows) messages.push({ type: "agent.updated", agent: agentView(row) });
-  }
-  return messages;
+  await db.batch(stmts as [Stmt, ...Stmt[]]);
 }
 
-function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" | "redirect" }>): Stmt {
+function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" | "twilio" }>): Stmt {
   switch (e.type) {
     case "record":
       return db
@@ -77,14 +88,13 @@ function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" 
           ),
         );
     case "agentBusy":
-      return db.update(agents).set({ currentCallSid: call.callSid }).where(eq(agents.id, e.agentId)).returning();
+      return db.update(agents).set({ currentCallSid: call.callSid }).where(eq(agents.id, e.agentId));
     case "agentFree":
       // Only if the agent is still on this call: by now they may hold another one.
       return db
         .update(agents)
         .set({ currentCallSid: null, ...(e.callEnded ? { lastCallEndedAt: e.at } : {}) })
-        .where(and(eq(agents.id, e.agentId), eq(agents.currentCallSid, call.callSid)))
-        .returning();
+        .where(and(eq(agents.id, e.agentId), eq(agents.currentCallSid, call.callSid)));
     case "lotSaved":
       return db
         .update(parkedCalls)

@@ -1,21 +1,22 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { AgentView, Role } from "../protocol";
 import type { Db } from "./client";
 import { agents } from "./schema";
 
 export type AgentRow = typeof agents.$inferSelect;
 
-/** The console's view of an agent; `online` comes from the switchboard, which alone knows it. */
-export function agentView(row: AgentRow, online = false): AgentView {
+/** The console's view of an agent; `online` and `phoneReady` are the switchboard's, which alone knows them. */
+export function agentView(row: AgentRow): AgentView {
   return {
     id: row.id,
     name: row.name,
     email: row.email,
     role: row.role,
     available: row.available,
-    online,
+    online: false,
     currentCallSid: row.currentCallSid,
     lastCallEndedAt: row.lastCallEndedAt,
+    phoneReady: false,
   };
 }
 
@@ -29,15 +30,6 @@ export async function getAgent(db: Db, id: string): Promise<AgentRow | undefined
 
 export async function getAgentByEmail(db: Db, email: string): Promise<AgentRow | undefined> {
   return db.select().from(agents).where(eq(agents.email, email.trim().toLowerCase())).get();
-}
-
-/** Available and not on a call, longest idle first (never-used agents first of all). */
-export function idleAvailableAgents(db: Db): Promise<Pick<AgentRow, "id" | "lastCallEndedAt">[]> {
-  return db
-    .select({ id: agents.id, lastCallEndedAt: agents.lastCallEndedAt })
-    .from(agents)
-    .where(and(eq(agents.available, true), isNull(agents.currentCallSid)))
-    .orderBy(sql`${agents.lastCallEndedAt} IS NOT NULL`, asc(agents.lastCallEndedAt), asc(agents.createdAt));
 }
 
 export interface NewAgent {

@@ -4,12 +4,15 @@ import { openDb } from "../db/client";
 import { recentEndedCalls } from "../db/calls";
 import { recentVoicemails } from "../db/voicemails";
 import { readConfig } from "../config";
+import type { AgentPatch } from "../call/record";
+import type { AgentFacts } from "../call/machine";
 import type { Env } from "../env";
 import { log } from "../log";
-import { type AgentView, type CallView, PING, PONG, type ServerMessage, type VoicemailView, isCallMessage } from "../protocol";
-import { isLive, isStale, newerCall } from "./board";
+import { type AgentView, type CallView, isEligible, PING, PONG, ringsAgent, type ServerMessage, type VoicemailView, isCallMessage } from "../protocol";
+import { isLive, isStale, newerCall, waitingAhead } from "./board";
 
 const CALL_PREFIX = "call:";
+const PHONE_PREFIX = "phone:";
 /** Header the worker sets after checking the session; the object is not reachable from outside. */
 export const AGENT_HEADER = "X-Agent-Id";
 
@@ -19,20 +22,27 @@ interface Attachment {
 }
 
 /**
- * Every console's WebSocket, held with the hibernation API so idle consoles cost nothing.
- * Keeps the live calls (from the call sessions' messages) in its storage to build snapshots,
- * knows which agents are online, and fans every message out to every console.
+ * Every console's WebSocket, held with the hibernation API so idle consoles cost nothing, and the
+ * live picture of the team: who is online, whose phone is ready, who holds a call. From it the
+ * switchboard knows who a ring reaches (protocol.ts ringsAgent), counts each ringing call's agents,
+ * and re-rings the waiting calls whenever an agent becomes eligible. It keeps the live calls (from
+ * the call sessions' messages) to build snapshots, and fans every message out to every console.
  */
 export class Switchboard extends DurableObject<Env> {
-  /** Bumped by every agent or voicemail message: a snapshot read from D1 across one is read again. */
+  /** Bumped by every voicemail or ended call: a snapshot read from D1 across one is read again. */
   private d1Version = 0;
   private liveCache: Map<string, CallView> | null = null;
   private socketCache: Set<WebSocket> | null = null;
+  /** The team as D1 last said, patched by every message since: online and phoneReady are overlaid. */
+  private team: Map<string, AgentView> | null = null;
+  private teamLoading: Promise<Map<string, AgentView>> | null = null;
+  private phones: Map<string, boolean>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Answered by the runtime without waking the object; the timestamp tells us the console is alive.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    this.phones = new Map([...ctx.storage.kv.list<boolean>({ prefix: PHONE_PREFIX })].map(([k, v]) => [k.slice(PHONE_PREFIX.length), v]));
   }
 
   async fetch(request: Request): Promise<Response> {
@@ -40,62 +50,142 @@ export class Switchboard extends DurableObject<Env> {
     if (request.headers.get("Upgrade") !== "websocket" || !agentId) {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
-    const { agents, voicemails, history } = await this.readD1Settled();
+    const [{ voicemails, history }] = await Promise.all([this.readD1Settled(), this.loadTeam()]);
     // From here to send() nothing awaits, so no message can slip between the snapshot and the feed.
+    const before = this.eligibleSet();
     const wasOnline = this.onlineAgentIds().has(agentId);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [agentId]);
     this.consoles().add(server);
     server.serializeAttachment({ agentId, connectedAt: Date.now() } satisfies Attachment);
-    const online = this.onlineAgentIds();
     send(server, {
       type: "snapshot",
-      agents: agents.map((a) => ({ ...a, online: online.has(a.id) })),
+      agents: this.agentViews(),
       calls: this.liveCalls(),
       history,
       voicemails,
       at: Date.now(),
     });
-    if (!wasOnline) broadcast(this.consoles(), { type: "agent.presence", agentId, online: true });
+    if (!wasOnline) this.broadcast({ type: "agent.presence", agentId, online: true });
+    this.reRing(before);
     log("console.connected", { agentId, consoles: this.consoles().size });
     await this.ensurePruneAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** Called by call sessions and the API, in the order things happened for each call. */
-  publish(messages: ServerMessage[]): void {
-    const sockets = this.consoles();
-    // Only agent updates need presence; computing it walks every socket.
-    const online = messages.some((m) => m.type === "agent.updated") ? this.onlineAgentIds() : new Set<string>();
+  /**
+   * Called by call sessions and the API, in the order things happened for each call. `agents`: the
+   * call sessions' changes to who holds a call, applied to the team before anyone is re-rung.
+   */
+  async publish(messages: ServerMessage[], agents: AgentPatch[] = []): Promise<void> {
+    const team = await this.loadTeam();
+    const before = this.eligibleSet();
     const calls = new Map<string, CallView>();
     for (const raw of messages) {
       let msg = raw;
       if (isCallMessage(msg)) {
+        msg = { ...msg, call: this.counted(msg.call) } as typeof msg;
         calls.set(msg.call.callSid, newerCall(calls.get(msg.call.callSid), msg.call));
         if (msg.type === "call.ended") this.d1Version++; // history comes from D1
+      } else if (msg.type === "agent.updated") {
+        // A profile or availability change from the API. Who holds a call is the call sessions' word,
+        // which may be ahead of the D1 row this view was read from.
+        const known = team.get(msg.agent.id);
+        const merged = known ? { ...msg.agent, currentCallSid: known.currentCallSid, lastCallEndedAt: known.lastCallEndedAt } : msg.agent;
+        team.set(merged.id, merged);
+        msg = { type: "agent.updated", agent: this.overlay(merged) };
+      } else if (msg.type === "agent.removed") {
+        team.delete(msg.agentId);
+      } else {
+        this.d1Version++;
       }
-      if (msg.type === "agent.updated") msg = { ...msg, agent: { ...msg.agent, online: online.has(msg.agent.id) } };
-      if (!isCallMessage(msg)) this.d1Version++;
-      broadcast(sockets, msg);
+      this.broadcast(msg);
     }
     for (const call of calls.values()) this.remember(call);
+    for (const p of agents) {
+      const a = team.get(p.agentId);
+      if (!a) continue;
+      const next = p.busy
+        ? { ...a, currentCallSid: p.callSid }
+        : a.currentCallSid === p.callSid
+          ? { ...a, currentCallSid: null, lastCallEndedAt: p.callEnded ? p.at : a.lastCallEndedAt }
+          : a;
+      if (next === a) continue;
+      team.set(a.id, next);
+      this.broadcast({ type: "agent.updated", agent: this.overlay(next) });
+    }
+    this.reRing(before);
   }
 
-  /** Agents with a console that pinged recently; stale consoles are dropped on the way. */
-  onlineAgents(now = Date.now()): string[] {
-    this.prune(now);
-    return [...this.onlineAgentIds()];
+  /** Agents a ring reaches now: available, online, phone ready, holding no call. */
+  async eligibleAgents(): Promise<string[]> {
+    await this.loadTeam();
+    this.prune();
+    return [...this.eligibleSet()];
+  }
+
+  /** Agents online and available, busy or not: with none, a caller goes to voicemail at once. */
+  async availableCount(): Promise<number> {
+    await this.loadTeam();
+    this.prune();
+    return this.agentViews().filter((a) => a.online && a.available).length;
+  }
+
+  async agentFacts(agentId: string): Promise<AgentFacts> {
+    const team = await this.loadTeam();
+    const a = team.get(agentId);
+    if (!a) return { eligible: false, busyWith: null };
+    return { eligible: isEligible(this.overlay(a)), busyWith: a.currentCallSid };
+  }
+
+  /** The console's phone is ready (or not): it is rung only while it is. Forgotten when the agent goes offline. */
+  async setPhone(agentId: string, ready: boolean): Promise<AgentView | null> {
+    const team = await this.loadTeam();
+    const before = this.eligibleSet();
+    this.phones.set(agentId, ready);
+    this.ctx.storage.kv.put(PHONE_PREFIX + agentId, ready);
+    const a = team.get(agentId);
+    if (!a) return null;
+    const view = this.overlay(a);
+    this.broadcast({ type: "agent.updated", agent: view });
+    this.reRing(before);
+    return view;
+  }
+
+  /** The console's view of one agent, with what only the switchboard knows. */
+  async agent(agentId: string): Promise<AgentView | null> {
+    const a = (await this.loadTeam()).get(agentId);
+    return a ? this.overlay(a) : null;
+  }
+
+  async agents(): Promise<AgentView[]> {
+    await this.loadTeam();
+    return this.agentViews();
+  }
+
+  /** The live call as the consoles see it (with its ringing count), or null. */
+  liveCall(callSid: string): CallView | null {
+    return this.live().get(callSid) ?? null;
+  }
+
+  /** Callers waiting for an agent ahead of this one, plus one: the place in line a caller is told. */
+  queuePosition(callSid: string): number {
+    const calls = [...this.live().values()];
+    const me = calls.find((c) => c.callSid === callSid);
+    return me ? waitingAhead(calls, me) + 1 : 1;
   }
 
   liveCalls(): CallView[] {
-    return [...this.live().values()];
+    const team = this.agentViews();
+    return [...this.live().values()].map((c) => this.counted(c, team));
   }
 
   /** Closes consoles that stopped pinging and tells everyone their agents went offline. */
   prune(now = Date.now()): void {
     const { pingTimeoutMs } = readConfig(this.env);
     const before = this.onlineAgentIds();
+    const eligibleBefore = this.eligibleSet();
     for (const ws of this.consoles()) {
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       // Every ring prunes: a console that pinged lately is kept without deserializing its attachment.
@@ -108,9 +198,11 @@ export class Switchboard extends DurableObject<Env> {
       }
     }
     this.announceOffline(before);
+    this.reRing(eligibleBefore);
   }
 
   async alarm(): Promise<void> {
+    await this.loadTeam();
     this.prune();
     await this.ensurePruneAlarm();
   }
@@ -121,17 +213,78 @@ export class Switchboard extends DurableObject<Env> {
     send(ws, { type: "error", error: "consoles send only \"ping\"; actions go through the HTTP API" });
   }
 
-  webSocketClose(ws: WebSocket, code: number): void {
+  async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    await this.loadTeam();
+    const before = this.eligibleSet();
     // 1005/1006 mean the peer vanished without a close frame; answering is harmless either way.
     closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
     this.consoles().delete(ws);
     const a = attachment(ws);
     if (a) this.announceOffline(new Set([a.agentId]), ws);
+    this.reRing(before);
   }
 
-  webSocketError(ws: WebSocket): void {
-    this.webSocketClose(ws, 1006);
+  async webSocketError(ws: WebSocket): Promise<void> {
+    await this.webSocketClose(ws, 1006);
   }
+
+  // ---- the team ----
+
+  /** The team, read from D1 once per wake-up; every change since came through publish(). */
+  private loadTeam(): Promise<Map<string, AgentView>> {
+    if (this.team) return Promise.resolve(this.team);
+    this.teamLoading ??= listAgents(openDb(this.env.DB)).then((rows) => {
+      this.team ??= new Map(rows.map((r) => [r.id, agentView(r)]));
+      this.teamLoading = null;
+      return this.team;
+    });
+    return this.teamLoading;
+  }
+
+  /** `online`: pass it when overlaying many agents (computing it walks every socket). */
+  private overlay(a: AgentView, online = this.onlineAgentIds()): AgentView {
+    const on = online.has(a.id);
+    return { ...a, online: on, phoneReady: on && this.phones.get(a.id) === true };
+  }
+
+  private agentViews(): AgentView[] {
+    const online = this.onlineAgentIds();
+    return [...(this.team?.values() ?? [])].map((a) => this.overlay(a, online));
+  }
+
+  private eligibleSet(): Set<string> {
+    return new Set(this.agentViews().filter(isEligible).map((a) => a.id));
+  }
+
+  /** The call with the number of agents it rings now (`team`: the agent views, when already made). */
+  private counted(call: CallView, team?: AgentView[]): CallView {
+    if (call.phase !== "ringing") return call.ringingCount === 0 ? call : { ...call, ringingCount: 0 };
+    const ringingCount = (team ?? this.agentViews()).filter((a) => ringsAgent(call, a)).length;
+    return ringingCount === call.ringingCount ? call : { ...call, ringingCount };
+  }
+
+  /**
+   * Whoever became eligible or stopped being so since `before`: every ringing call whose count
+   * changed is sent again (same seq, new count), and each call records the agents it now rings.
+   */
+  private reRing(before: Set<string>): void {
+    const after = this.eligibleSet();
+    const gained = [...after].filter((id) => !before.has(id));
+    if (gained.length === 0 && [...before].every((id) => after.has(id))) return;
+    const team = this.agentViews();
+    for (const call of this.live().values()) {
+      if (call.phase !== "ringing") continue;
+      const counted = this.counted(call, team);
+      if (counted !== call) {
+        this.live().set(call.callSid, counted);
+        this.broadcast({ type: "call.ringing", call: counted });
+      }
+      const rung = gained.filter((id) => ringsAgent(call, team.find((a) => a.id === id)!));
+      if (rung.length > 0) this.ctx.waitUntil(this.env.CALLS.getByName(call.callSid).rang(rung).then(() => undefined, () => undefined));
+    }
+  }
+
+  // ---- consoles and calls ----
 
   /**
    * The consoles' sockets: asked of the runtime once per wake-up, then kept in step on accept and
@@ -178,20 +331,21 @@ export class Switchboard extends DurableObject<Env> {
   private announceOffline(before: Set<string>, closing?: WebSocket): void {
     const after = this.onlineAgentIds(closing);
     for (const agentId of before) {
-      if (!after.has(agentId)) {
-        log("console.offline", { agentId });
-        broadcast(this.consoles(), { type: "agent.presence", agentId, online: false });
-      }
+      if (after.has(agentId)) continue;
+      log("console.offline", { agentId });
+      // A phone is ready only while a console holds it: the next console reports it again.
+      if (this.phones.delete(agentId)) this.ctx.storage.kv.delete(PHONE_PREFIX + agentId);
+      this.broadcast({ type: "agent.presence", agentId, online: false });
     }
   }
 
   /** Reads the snapshot's D1 parts until no message about them arrived meanwhile. */
-  private async readD1Settled(): Promise<{ agents: AgentView[]; voicemails: VoicemailView[]; history: CallView[] }> {
+  private async readD1Settled(): Promise<{ voicemails: VoicemailView[]; history: CallView[] }> {
     const db = openDb(this.env.DB);
     for (;;) {
       const version = this.d1Version;
-      const [rows, voicemails, history] = await Promise.all([listAgents(db), recentVoicemails(db), recentEndedCalls(db)]);
-      if (version === this.d1Version) return { agents: rows.map((r) => agentView(r)), voicemails, history };
+      const [voicemails, history] = await Promise.all([recentVoicemails(db), recentEndedCalls(db)]);
+      if (version === this.d1Version) return { voicemails, history };
     }
   }
 
@@ -200,21 +354,21 @@ export class Switchboard extends DurableObject<Env> {
     if ((await this.ctx.storage.getAlarm()) !== null) return;
     await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).pingTimeoutMs / 2);
   }
+
+  private broadcast(msg: ServerMessage): void {
+    const frame = JSON.stringify(msg);
+    for (const ws of this.consoles()) {
+      try {
+        ws.send(frame);
+      } catch {
+        // A socket closing under us; its close handler cleans up.
+      }
+    }
+  }
 }
 
 function attachment(ws: WebSocket): Attachment | null {
   return (ws.deserializeAttachment() as Attachment | null) ?? null;
-}
-
-function broadcast(sockets: Iterable<WebSocket>, msg: ServerMessage): void {
-  const frame = JSON.stringify(msg);
-  for (const ws of sockets) {
-    try {
-      ws.send(frame);
-    } catch {
-      // A socket closing under us; its close handler cleans up.
-    }
-  }
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {

@@ -7,6 +7,12 @@ export function newerCall(existing: CallView | undefined, incoming: CallView): C
   return existing && existing.seq >= incoming.seq ? existing : incoming;
 }
 
+/** Callers waiting for an agent who started before this one: their place in line is this plus one. */
+export function waitingAhead(calls: CallView[], me: CallView): number {
+  const waiting = (c: CallView) => (c.phase === "ringing" || c.phase === "claimed") && c.lot === null;
+  return calls.filter((c) => c !== me && waiting(c) && (c.startedAt < me.startedAt || (c.startedAt === me.startedAt && c.callSid < me.callSid))).length;
+}
+
 /** A live call stays on the board until it ends; ended calls leave it. */
 export function isLive(call: CallView): boolean {
   return call.phase !== "ended";

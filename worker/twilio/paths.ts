@@ -3,13 +3,19 @@
 
 export const TWILIO_PATHS = {
   voice: "/twilio/voice",
-  dialAction: "/twilio/dial-action",
-  legStatus: "/twilio/leg-status",
+  /** The TwiML App's Voice URL: a console's phone connects here with its ticket. */
+  connect: "/twilio/connect",
+  wait: "/twilio/wait",
+  conference: "/twilio/conference",
+  lobbyEnded: "/twilio/lobby-ended",
   callStatus: "/twilio/call-status",
   voicemailRecorded: "/twilio/voicemail/recorded",
   recordingStatus: "/twilio/voicemail/recording-status",
   transcription: "/twilio/voicemail/transcription",
 } as const;
+
+/** Audio the worker serves itself (web/public/audio, deployed with the console's assets). */
+export const AUDIO_PATHS = { ringback: "/audio/ringback.wav", hold: "/audio/hold.wav" } as const;
 
 export type TwilioUrls = { [K in keyof typeof TWILIO_PATHS]: string };
 
@@ -17,7 +23,8 @@ export function twilioUrls(base: string): TwilioUrls {
   return Object.fromEntries(Object.entries(TWILIO_PATHS).map(([k, p]) => [k, base + p])) as TwilioUrls;
 }
 
-/** The dial action and leg status URLs of one <Dial> generation (see worker/call/machine.ts). */
-export function dialUrls(urls: TwilioUrls, dial: number): TwilioUrls {
-  return { ...urls, dialAction: `${urls.dialAction}?dial=${dial}`, legStatus: `${urls.legStatus}?dial=${dial}` };
+/** A URL of one lobby generation (see worker/call/machine.ts). */
+export function genUrl(url: string, gen: number, extra: Record<string, string | number> = {}): string {
+  const q = new URLSearchParams({ gen: String(gen), ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, String(v)])) });
+  return `${url}?${q}`;
 }

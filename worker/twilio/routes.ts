@@ -1,16 +1,15 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { ringableAgents } from "../call/available";
 import { saveTranscription } from "../db/voicemails";
 import { type AppEnv, type Ctx, HttpError, validate } from "../http";
 import { log } from "../log";
-import { CALL_SID_PATTERN } from "../protocol";
-import { DIAL_STATUSES, LEG_STATUSES, MAX_RING_GROUP } from "../call/machine";
+import { CALL_SID_PATTERN, CONNECT_PARAMS } from "../protocol";
+import { type CallerProgram, isFinalStatus } from "../call/machine";
 import { switchboard } from "../switchboard/stub";
-import { dialUrls, twilioUrls, type TwilioUrls } from "./paths";
-import { isValidSignature, signedUrl, type TwilioParams } from "./signature";
-import { emptyTwiml, goodbyeTwiml, holdTwiml, ringGroupTwiml, voicemailTwiml } from "./twiml";
+import { AUDIO_PATHS, genUrl, twilioUrls, type TwilioUrls } from "./paths";
+import { isValidSignature, signedUrl } from "./signature";
+import { emptyTwiml, goodbyeTwiml, joinTwiml, lobbyTwiml, voicemailTwiml, waitTwiml } from "./twiml";
 
 export const twilioRoutes = new Hono<AppEnv>();
 
@@ -34,21 +33,21 @@ twilioRoutes.use(async (c, next) => {
 const callSid = z.string().regex(CALL_SID_PATTERN, "must be a Twilio CallSid (CA + 32 hex digits)");
 // Twilio sends many more parameters than we read: unknown ones are fine here.
 const voiceParams = z.looseObject({ CallSid: callSid, From: z.string().default(""), To: z.string().default("") });
-const dialParams = z.looseObject({
+const connectParams = z.looseObject({
   CallSid: callSid,
-  DialCallStatus: z.enum(DIAL_STATUSES),
-  DialCallSid: z.string().optional(),
-  CallStatus: z.string().default("in-progress"),
+  From: z.string().regex(/^client:[A-Za-z0-9_]{1,121}$/, "must be client:<agent id>"),
+  [CONNECT_PARAMS.callerSid]: z.string().default(""),
+  [CONNECT_PARAMS.ticket]: z.string().max(200).default(""),
 });
-/** Statuses of the parent call that mean the caller is gone. */
-const CALLER_GONE = new Set(["completed", "canceled", "busy", "failed", "no-answer"]);
-const legParams = z.looseObject({
-  CallSid: z.string().min(1),
-  ParentCallSid: callSid,
-  CallStatus: z.enum(LEG_STATUSES),
-  To: z.string().regex(/^client:[A-Za-z0-9_]{1,121}$/, "must be client:<identity>"),
-  SequenceNumber: z.coerce.number().int().min(0).default(0),
+const waitParams = z.looseObject({ CallSid: callSid });
+const conferenceParams = z.looseObject({
+  FriendlyName: callSid,
+  StatusCallbackEvent: z.string().min(1),
+  CallSid: z.string().default(""),
+  ParticipantLabel: z.string().default(""),
+  ReasonParticipantLeft: z.string().optional(),
 });
+const lobbyEndedParams = z.looseObject({ CallSid: callSid, CallStatus: z.string().default("in-progress") });
 const callStatusParams = z.looseObject({ CallSid: callSid, CallStatus: z.string().min(1) });
 const recordingParams = z.looseObject({
   CallSid: callSid,
@@ -65,11 +64,12 @@ const transcriptionParams = z.looseObject({
   TranscriptionText: z.string().optional(),
 });
 
-/** The <Dial> generation in a dial action or leg status URL; URLs without one are the inbound ring's. */
-const dialQuery = z.coerce.number().int().min(1).max(1_000_000).default(1);
+/** The lobby generation in a wait, conference or lobby-ended URL (see worker/call/machine.ts). */
+const genQuery = z.coerce.number().int().min(1).max(1_000_000);
+const loopQuery = z.coerce.number().int().min(0).max(1_000_000).default(0);
 
-function dialOf(c: Ctx): number {
-  return validate(dialQuery, c.req.query("dial"), "the dial query parameter must be a positive integer");
+function genOf(c: Ctx): number {
+  return validate(genQuery, c.req.query("gen"), "the gen query parameter must be a positive integer");
 }
 
 function params<T extends z.ZodType>(c: Ctx, schema: T): z.infer<T> {
@@ -92,48 +92,98 @@ function calls(c: Ctx, sid: string) {
   return c.env.CALLS.getByName(sid);
 }
 
+/** The TwiML for what the caller must run now. */
+function program(c: Ctx, callSid: string, p: CallerProgram) {
+  const { config } = c.var;
+  if (p.run === "lobby") return twiml(c, lobbyTwiml(callSid, urls(c), p.gen));
+  if (p.run === "voicemail") return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));
+  return twiml(c, goodbyeTwiml());
+}
+
+// The number's Voice URL: the caller is answered into their lobby, or straight to voicemail when no
+// agent is online and available at all. Consoles ring from the switchboard, never from Twilio.
 twilioRoutes.post("/voice", async (c) => {
   const p = params(c, voiceParams);
-  const ringGroup = (await ringableAgents(c.env, c.var.db)).slice(0, MAX_RING_GROUP);
-  const started = await calls(c, p.CallSid).start(p.CallSid, p.From, p.To, ringGroup, origin(c));
-  if (started.kind !== "started") throw new HttpError(500, "call session did not start");
-  log("twilio.voice", { callSid: p.CallSid, from: p.From, ringGroup: started.ringGroup, phase: started.phase, retry: !started.fresh });
-  const { config } = c.var;
-  if (started.phase === "ringing" || started.phase === "claimed") {
-    return twiml(c, ringGroupTwiml(p.CallSid, started.ringGroup, dialUrls(urls(c), 1), { timeoutSeconds: config.ringTimeoutSeconds, purpose: "inbound" }));
-  }
-  if (started.phase === "voicemail") {
-    return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));
-  }
-  return twiml(c, goodbyeTwiml());
+  const started = await calls(c, p.CallSid).start(p.CallSid, p.From, p.To, origin(c));
+  log("twilio.voice", { callSid: p.CallSid, from: p.From, phase: started.phase, gen: started.gen, retry: !started.fresh });
+  if (started.phase === "voicemail") return program(c, p.CallSid, { run: "voicemail", gen: started.gen });
+  if (started.phase === "ended") return program(c, p.CallSid, { run: "hangup" });
+  return program(c, p.CallSid, { run: "lobby", gen: started.gen });
 });
 
-twilioRoutes.post("/dial-action", async (c) => {
-  const p = params(c, dialParams);
-  const dial = dialOf(c);
-  const reply = await calls(c, p.CallSid).dialEnded(p.CallSid, p.DialCallStatus, CALLER_GONE.has(p.CallStatus), dial);
-  log("twilio.dial_action", { callSid: p.CallSid, dial, dialCallStatus: p.DialCallStatus, callStatus: p.CallStatus, reply });
-  const { config } = c.var;
-  if (reply.kind === "dial" && reply.next === "voicemail") {
-    return twiml(c, voicemailTwiml(urls(c), { greeting: config.voicemailGreeting, maxSeconds: config.voicemailMaxSeconds }));
+// The TwiML App's Voice URL: a console's phone connects with the ticket its claim won. Anything but
+// the right ticket, from the right agent, in time, for a caller still there, is answered with a
+// <Hangup/> (a 200: any other status makes Twilio play an application error to the agent).
+twilioRoutes.post("/connect", async (c) => {
+  const p = params(c, connectParams);
+  const agentId = p.From.slice("client:".length);
+  const callerSid = p[CONNECT_PARAMS.callerSid];
+  const ticket = p[CONNECT_PARAMS.ticket];
+  if (!CALL_SID_PATTERN.test(callerSid)) {
+    log("twilio.connect_refused", { callSid: null, agentId, legSid: p.CallSid, why: "no caller named" }, "warn");
+    return twiml(c, goodbyeTwiml());
   }
-  // A retrieve or transfer nobody took: the caller goes back to the hold music, in their parking slot.
-  if (reply.kind === "dial" && reply.next === "hold") return twiml(c, holdTwiml(config.holdMusicUrl));
-  return twiml(c, goodbyeTwiml());
+  const reply = await calls(c, callerSid).joinWithTicket(agentId, ticket, p.CallSid);
+  if (!reply.joined) {
+    log("twilio.connect_refused", { callSid: callerSid, agentId, legSid: p.CallSid, why: reply.why }, "warn");
+    return twiml(c, goodbyeTwiml());
+  }
+  log("twilio.connect", { callSid: callerSid, agentId, legSid: p.CallSid, gen: reply.gen });
+  return twiml(c, joinTwiml(callerSid, urls(c), reply.gen));
 });
 
-twilioRoutes.post("/leg-status", async (c) => {
-  const p = params(c, legParams);
-  const agentId = p.To.slice("client:".length);
-  const dial = dialOf(c);
-  await calls(c, p.ParentCallSid).leg(p.ParentCallSid, agentId, p.CallSid, p.CallStatus, p.SequenceNumber, dial);
-  log("twilio.leg_status", { callSid: p.ParentCallSid, dial, legSid: p.CallSid, agentId, status: p.CallStatus, sequence: p.SequenceNumber });
+// The lobby's wait URL, asked again at every loop: ringback and the caller's place in line while an
+// agent is sought, hold music while parked. Only <Say>, <Play>, <Pause> and <Redirect> may be here.
+twilioRoutes.post("/wait", async (c) => {
+  const p = params(c, waitParams);
+  const gen = genOf(c);
+  const loop = validate(loopQuery, c.req.query("n"), "n must be a loop count");
+  const said = validate(loopQuery, c.req.query("said"), "said must be a place in line");
+  const view = await calls(c, p.CallSid).view();
+  const { config } = c.var;
+  const base = origin(c);
+  const parked = view?.phase === "parked" || (view?.phase === "claimed" && view.purpose === "retrieve");
+  const position = parked || !view ? null : await switchboard(c.env).queuePosition(p.CallSid);
+  const tell = position !== null && position > 1 && position !== said ? position : null;
+  return twiml(
+    c,
+    waitTwiml({
+      audioUrl: parked ? (config.holdMusicUrl ?? base + AUDIO_PATHS.hold) : base + AUDIO_PATHS.ringback,
+      greeting: loop === 0 && !parked && view?.purpose === "inbound" ? config.lobbyGreeting : null,
+      position: tell,
+      next: genUrl(urls(c).wait, gen, { n: loop + 1, said: tell ?? said }),
+    }),
+  );
+});
+
+// The conference's status callback (the caller's TwiML sets it, the agent's the same): who joined
+// and who left, and why.
+twilioRoutes.post("/conference", async (c) => {
+  const p = params(c, conferenceParams);
+  const gen = genOf(c);
+  const event = p.StatusCallbackEvent;
+  if (event === "participant-join" || event === "participant-leave") {
+    await calls(c, p.FriendlyName).conference(event, p.ParticipantLabel, p.CallSid, gen, p.ReasonParticipantLeft ?? null);
+  }
+  log("twilio.conference", { callSid: p.FriendlyName, gen, event, label: p.ParticipantLabel, legSid: p.CallSid, reason: p.ReasonParticipantLeft });
   return c.body(null, 204);
 });
 
+// The caller's <Dial action>: their lobby conference ended. Asked also after a REST redirect, when
+// Twilio ignores the answer; the answer is always what the caller must run now.
+twilioRoutes.post("/lobby-ended", async (c) => {
+  const p = params(c, lobbyEndedParams);
+  const gen = genOf(c);
+  const next = await calls(c, p.CallSid).lobbyEnded(gen, isFinalStatus(p.CallStatus));
+  log("twilio.lobby_ended", { callSid: p.CallSid, gen, callStatus: p.CallStatus, next: next.run });
+  return program(c, p.CallSid, next);
+});
+
+// The number's "call status changes" callback, if the operator set it: one more way to learn the
+// caller left. The product does not depend on it (the conference and the lobby's action tell it).
 twilioRoutes.post("/call-status", async (c) => {
   const p = params(c, callStatusParams);
-  await calls(c, p.CallSid).callerStatus(p.CallSid, p.CallStatus);
+  if (isFinalStatus(p.CallStatus)) await calls(c, p.CallSid).callerGone("call_status");
   log("twilio.call_status", { callSid: p.CallSid, status: p.CallStatus });
   return c.body(null, 204);
 });
@@ -148,7 +198,7 @@ twilioRoutes.post("/voicemail/recorded", (c) => {
 twilioRoutes.post("/voicemail/recording-status", async (c) => {
   const p = params(c, recordingParams);
   if (p.RecordingStatus === "completed") {
-    await calls(c, p.CallSid).voicemailRecorded(p.CallSid, {
+    await calls(c, p.CallSid).voicemailRecorded({
       recordingSid: p.RecordingSid,
       recordingUrl: p.RecordingUrl,
       durationSeconds: p.RecordingDuration,

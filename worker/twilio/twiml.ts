@@ -1,45 +1,80 @@
 import VoiceResponse from "twilio/lib/twiml/VoiceResponse.js";
-import type { RingPurpose } from "../protocol";
-import type { TwilioUrls } from "./paths";
+import { genUrl, type TwilioUrls } from "./paths";
 
-export interface RingOptions {
-  timeoutSeconds: number;
-  purpose: RingPurpose;
-  /** For a transfer: who hands the call over, shown on the target's console. */
-  transferFrom?: string | null;
+/** The conference's participant labels: `agent` is fixed so that Twilio itself refuses a second agent (error 16025). */
+export const LABELS = { caller: "caller", agent: "agent" } as const;
+
+/**
+ * Attributes the first participant locks in for the whole conference (its status callback and
+ * events); set the same on every participant so that it never matters who joins first.
+ */
+function shared(urls: TwilioUrls, gen: number) {
+  return {
+    beep: "false" as const,
+    jitterBufferSize: "small" as const,
+    statusCallback: genUrl(urls.conference, gen),
+    statusCallbackMethod: "POST" as const,
+    statusCallbackEvent: ["join", "leave"] as ("join" | "leave")[],
+  };
 }
 
 /**
- * Rings every agent at once: the first to accept is bridged and Twilio cancels the other legs.
- * `urls` carry the <Dial>'s generation (paths.ts dialUrls).
+ * The lobby: the caller alone in a conference named by their CallSid, hearing the wait URL (ringback
+ * and their place in line, or hold music) until the winning agent joins. The caller ends the
+ * conference when they leave, which ends the agent's leg too. The <Dial action> is asked for only
+ * when the conference ends under a caller who is still there (its wait URL failed).
  */
-export function ringGroupTwiml(callSid: string, agentIds: string[], urls: TwilioUrls, o: RingOptions): string {
+export function lobbyTwiml(callSid: string, urls: TwilioUrls, gen: number): string {
   const r = new VoiceResponse();
-  // answerOnBridge keeps the caller hearing ringback, not silence, until an agent is connected.
-  const dial = r.dial({ timeout: o.timeoutSeconds, answerOnBridge: true, action: urls.dialAction, method: "POST" });
-  for (const agentId of agentIds) {
-    const client = dial.client({
-      statusCallback: urls.legStatus,
-      // Only what changes a decision: a leg answered, or ended (completed, no-answer, busy, canceled,
-      // failed all come as "completed"). "initiated" and "ringing" would be two more webhooks per agent
-      // per call and decide nothing; the ring itself is recorded when the <Dial> is sent.
-      statusCallbackEvent: ["answered", "completed"],
-      statusCallbackMethod: "POST",
-    });
-    client.identity(agentId);
-    // The browser sees only its own child CallSid; claims are keyed on the parent (twilio-facts.md).
-    client.parameter({ name: "parentCallSid", value: callSid });
-    // A retrieve is answered by the retriever's console by itself; a transfer says who sent it.
-    client.parameter({ name: "purpose", value: o.purpose });
-    if (o.transferFrom) client.parameter({ name: "transferFrom", value: o.transferFrom });
-  }
+  const dial = r.dial({ action: genUrl(urls.lobbyEnded, gen), method: "POST" });
+  dial.conference(
+    {
+      ...shared(urls, gen),
+      participantLabel: LABELS.caller,
+      startConferenceOnEnter: true,
+      endConferenceOnExit: true,
+      waitUrl: genUrl(urls.wait, gen),
+      waitMethod: "POST",
+    },
+    callSid,
+  );
   return r.toString();
 }
 
-/** A parked caller hears the hold music until a REST redirect moves the call on. */
-export function holdTwiml(musicUrl: string): string {
+/** The winning agent joins the caller. No wait URL: an agent should never wait there alone. */
+export function joinTwiml(callSid: string, urls: TwilioUrls, gen: number): string {
   const r = new VoiceResponse();
-  r.play({ loop: 0 }, musicUrl);
+  r.dial().conference(
+    {
+      ...shared(urls, gen),
+      participantLabel: LABELS.agent,
+      startConferenceOnEnter: true,
+      endConferenceOnExit: false,
+      waitUrl: "",
+    },
+    callSid,
+  );
+  return r.toString();
+}
+
+export interface WaitOptions {
+  /** The audio to loop: ringback while an agent is sought, hold music while parked. */
+  audioUrl: string;
+  /** Said once, first. */
+  greeting: string | null;
+  /** The caller's place in line, said when it is new to them (null: nobody waits ahead). */
+  position: number | null;
+  /** The next loop's URL: a wait URL must end in <Redirect>, or the caller hears silence. */
+  next: string;
+}
+
+/** The wait URL's answer: only <Say>, <Play>, <Pause> and <Redirect> are allowed there (Twilio error 13238). */
+export function waitTwiml(o: WaitOptions): string {
+  const r = new VoiceResponse();
+  if (o.greeting) r.say(o.greeting);
+  if (o.position !== null) r.say(o.position === 1 ? "You are next in line." : `You are number ${o.position} in line.`);
+  r.play(o.audioUrl);
+  r.redirect({ method: "POST" }, o.next);
   return r.toString();
 }
 
@@ -70,6 +105,7 @@ export function voicemailTwiml(urls: TwilioUrls, o: VoicemailOptions): string {
   return r.toString();
 }
 
+/** Also the answer to a refused connect: it bridges nothing and ends the agent's leg. */
 export function goodbyeTwiml(text?: string): string {
   const r = new VoiceResponse();
   if (text) r.say(text);

@@ -1,8 +1,8 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import type { AgentView, CallView } from "../../../worker/protocol";
-import { activeCallOf, agentState, ringingFor, ringLabel, transferTargets } from "../board";
+import { activeCallOf, agentState, ringingFor, ringingText, ringLabel, transferTargets, waitingSinceOf } from "../board";
 import type { ConsoleStore } from "../store";
-import { Timer } from "./clock";
+import { Timer, WaitTime } from "./clock";
 import { startDrag, useDropTarget } from "./drag";
 
 const LABELS = { offline: "Offline", unavailable: "Unavailable", available: "Available", ringing: "Ringing", "on-call": "On a call" };
@@ -34,6 +34,12 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
           {LABELS[state()]}
         </span>
       </header>
+      {/* My own phone has the console's banner; a colleague's shows here: they are not rung meanwhile. */}
+      <Show when={!mine() && props.agent.online && !props.agent.phoneReady}>
+        <p class="phone-off" data-testid="card-phone">
+          Phone not ready: not rung
+        </p>
+      </Show>
       <Show when={mine()}>
         <label class="toggle">
           <input
@@ -70,6 +76,12 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
                   Caller <strong data-testid="caller">{call.from}</strong>
                 </p>
               </Show>
+              <p class="ring-meta">
+                <span data-testid="ringing-count" data-count={call.ringingCount}>
+                  {ringingText(call)}
+                </span>{" "}
+                · waiting <WaitTime since={waitingSinceOf(call)} />
+              </p>
               <Show when={mine()}>
                 <div class="actions">
                   <button
@@ -135,8 +147,13 @@ function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStor
       <Show when={props.call.answeredAt}>{(at) => <Timer since={at()} />}</Show>
       <Show when={props.mine}>
         <div class="actions">
-          <button class="danger" data-testid="hangup" onClick={() => c.hangup(props.call.callSid)}>
-            Hang up
+          <button
+            class="danger"
+            data-testid="hangup"
+            disabled={c.pending()[props.call.callSid] === "hanging-up"}
+            onClick={() => void c.hangup(props.call.callSid)}
+          >
+            {c.pending()[props.call.callSid] === "hanging-up" ? "Hanging up…" : "Hang up"}
           </button>
           <button data-testid="mute" aria-pressed={c.muted()} onClick={() => c.toggleMute(props.call.callSid)}>
             {c.muted() ? "Unmute" : "Mute"}

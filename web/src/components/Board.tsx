@@ -62,6 +62,18 @@ export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onS
           Carrier simulator: no Twilio account is configured, so calls are simulated on this machine.
         </p>
       </Show>
+      <Show when={c.phoneBanner()}>
+        {(text) => (
+          <p class="banner phone" role="alert" data-testid="phone-banner">
+            {text()}{" "}
+            <Show when={!activeCallOf(c.board, props.me.id)}>
+              <button class="quiet" data-testid="phone-retry" onClick={() => c.restartPhone()}>
+                Try again
+              </button>
+            </Show>
+          </p>
+        )}
+      </Show>
       <Show when={c.link() === "offline"}>
         <p class="banner offline" role="alert">
           The console is offline. What you see may be out of date until it reconnects.

@@ -1,6 +1,7 @@
 import { For, Show } from "solid-js";
-import { outcomeText, waitingCalls } from "../board";
+import { outcomeText, waitingCalls, waitingSinceOf, waitingText } from "../board";
 import type { ConsoleStore } from "../store";
+import { WaitTime } from "./clock";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
@@ -13,8 +14,16 @@ export function Waiting(props: { console: ConsoleStore }) {
         <ul>
           <For each={waitingCalls(c.board)}>
             {(call) => (
-              <li data-testid="waiting-call">
-                <strong>{call.from}</strong> {call.phase === "voicemail" ? "leaving a voicemail" : `ringing ${call.ringing.length} agent(s)`}
+              <li data-testid="waiting-call" data-purpose={call.purpose} classList={{ "in-line": call.phase === "ringing" && call.ringingCount === 0 }}>
+                <strong>{call.from}</strong>{" "}
+                <span data-testid="ringing-count" data-count={call.phase === "ringing" ? call.ringingCount : undefined}>
+                  {waitingText(call)}
+                </span>
+                <Show when={call.phase === "ringing"}>
+                  {" "}
+                  · waiting{" "}
+                  <WaitTime since={waitingSinceOf(call)} />
+                </Show>
                 <Show when={c.phoneKind === "simulator"}>
                   {" "}
                   <button class="quiet" onClick={() => void c.callerHangsUp(call.callSid)}>

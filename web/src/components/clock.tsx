@@ -22,3 +22,13 @@ export function clock(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
+
+/** How long a caller has waited for an agent this time (see waitingSinceOf). */
+export function WaitTime(props: { since: number }) {
+  const now = useNow();
+  return (
+    <span class="timer" data-testid="wait-time" role="timer" aria-label={`Waiting for ${clock(now() - props.since)}`}>
+      {clock(now() - props.since)}
+    </span>
+  );
+}
