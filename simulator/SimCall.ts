@@ -171,7 +171,7 @@ export class SimCall extends DurableObject<Env> {
    * A phone's device.connect(): the leg exists at once (ringing); after the signalling delay the TwiML
    * App's Voice URL is requested (alarm) and its answer runs.
    */
-  connect(p: ConnectLeg): Promise<SimCallState> {
+  connectLeg(p: ConnectLeg): Promise<SimCallState> {
     return this.serial(async () => {
       if (this.s) return this.s;
       const cfg = simConfig(this.env);

@@ -1,90 +1,224 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";
 import { log } from "../worker/log";
-import { type CarrierToPhone, type IncomingLeg, parsePhoneMessage } from "./phoneProtocol";
+import { type CarrierToPhone, PHONE_ERRORS, parsePhoneMessage } from "./phoneProtocol";
+import { newSid } from "./sids";
 
 export const CARRIER_NAME = "carrier";
 export const IDENTITY_HEADER = "X-Sim-Identity";
+/** The origin the phone's legs request the TwiML App at (PUBLIC_URL or the console's origin). */
+export const BASE_HEADER = "X-Sim-Base";
 const CALL_INDEX_PREFIX = "call:";
+const LEG_PREFIX = "leg:";
+const FAULT_PREFIX = "fault:";
 const KEEP_CALLS = 200;
+const KEEP_ENDED_LEGS_MS = 3_600_000;
+
+/**
+ * Names Twilio itself sends to the TwiML App: a custom param of the same name would collide, with an
+ * outcome nobody has verified (facts §3), so the simulator refuses it.
+ */
+const TWILIO_PARAM_NAMES = new Set(["AccountSid", "ApiVersion", "ApplicationSid", "CallSid", "CallStatus", "Called", "Caller", "Direction", "From", "To"]);
 
 export interface SimCallSummary {
   callSid: string;
+  kind: "caller" | "agent";
+  /** The agent's identity for an agent leg, else null. */
+  identity: string | null;
   from: string;
   to: string;
   status: string;
   startedAt: number;
 }
 
+interface SocketInfo {
+  identity: string;
+  socketId: string;
+  base: string;
+}
+
+interface LegEntry {
+  callSid: string;
+  identity: string;
+  ref: string;
+  socketId: string;
+  live: boolean;
+  ringingSent: boolean;
+  createdAt: number;
+}
+
+/** What the product's REST calls can be made to suffer (POST /sim/faults). */
+export const FAULTS = ["timeout-applied", "timeout", "429", "500", "21220"] as const;
+export type FaultKind = (typeof FAULTS)[number];
+
+export interface FaultRule {
+  id: string;
+  /** Only REST requests about this call; null: any call. */
+  callSid: string | null;
+  fault: FaultKind;
+  /** Which REST request: "update" (POST …/Calls/{sid}.json) or "fetch" (GET). */
+  op: "update" | "fetch";
+  /** How many more matching requests it hits. */
+  times: number;
+  /** How long a timeout fault holds the HTTP answer. */
+  holdMs: number;
+  createdAt: number;
+}
+
 /**
- * The simulated carrier's switch: every simulated phone's WebSocket (one "device" per console, keyed
- * by Client identity) and an index of the simulated calls. The calls themselves run in SimCall objects.
+ * The simulated carrier's switch: every simulated phone's WebSocket (a "device", tagged with its
+ * Client identity and its own socket id), the index of agent legs (which socket placed which leg, so
+ * that a phone only controls its own), the index of simulated calls, and the REST fault rules. The
+ * calls themselves run in SimCall objects, the conferences in SimConference objects.
  */
 export class SimCarrier extends DurableObject<Env> {
   async fetch(request: Request): Promise<Response> {
     const identity = request.headers.get(IDENTITY_HEADER);
-    if (request.headers.get("Upgrade") !== "websocket" || !identity) return new Response("expected a WebSocket upgrade", { status: 426 });
+    const base = request.headers.get(BASE_HEADER);
+    if (request.headers.get("Upgrade") !== "websocket" || !identity || !base) return new Response("expected a WebSocket upgrade", { status: 426 });
     const pair = new WebSocketPair();
-    this.ctx.acceptWebSocket(pair[1], [identity]);
-    pair[1].serializeAttachment({ identity });
+    const socketId = crypto.randomUUID();
+    this.ctx.acceptWebSocket(pair[1], [identity, `sock:${socketId}`]);
+    pair[1].serializeAttachment({ identity, socketId, base } satisfies SocketInfo);
     pair[1].send(JSON.stringify({ type: "registered", identity } satisfies CarrierToPhone));
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  /** Sends to every device registered with this identity; false when none is (the leg rings nowhere). */
-  notify(identity: string, msg: CarrierToPhone): boolean {
-    const sockets = this.ctx.getWebSockets(identity);
-    const frame = JSON.stringify(msg);
-    for (const ws of sockets) reply(ws, frame);
-    return sockets.length > 0;
-  }
-
-  ring(identity: string, call: IncomingLeg): boolean {
-    return this.notify(identity, { type: "incoming", call });
-  }
-
+  /** True while at least one phone of this identity is connected. */
   registered(identity: string): boolean {
     return this.ctx.getWebSockets(identity).length > 0;
   }
 
+  /**
+   * A SimCall's message about an agent leg, to the socket that placed it. "ringing" always goes first
+   * (a fast leg may report before connect() has returned here); after "disconnect" the leg is no longer live.
+   */
+  toPhone(callSid: string, msg: CarrierToPhone): boolean {
+    const leg = this.ctx.storage.kv.get<LegEntry>(LEG_PREFIX + callSid);
+    if (!leg) return false;
+    const ws = this.ctx.getWebSockets(`sock:${leg.socketId}`)[0];
+    if (!leg.ringingSent) {
+      leg.ringingSent = true;
+      if (ws) reply(ws, { type: "ringing", ref: leg.ref, callSid });
+    }
+    if (msg.type === "disconnect") leg.live = false;
+    this.ctx.storage.kv.put(LEG_PREFIX + callSid, leg);
+    if (ws) reply(ws, msg);
+    return Boolean(ws);
+  }
+
   async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    if (raw === "ping") return reply(ws, "pong");
-    const { identity } = ws.deserializeAttachment() as { identity: string };
+    if (raw === "ping") return void ws.send("pong");
+    const me = ws.deserializeAttachment() as SocketInfo;
     const msg = parsePhoneMessage(raw);
-    if (!msg) {
-      return reply(ws, JSON.stringify({ type: "error", callSid: null, message: "unknown phone message" } satisfies CarrierToPhone));
+    if (!msg) return reply(ws, { type: "error", ref: null, callSid: null, code: PHONE_ERRORS.unknown, message: "unknown phone message" });
+    if (msg.type === "connect") return this.placeLeg(ws, me, msg.ref, msg.params);
+    const leg = this.ctx.storage.kv.get<LegEntry>(LEG_PREFIX + msg.callSid);
+    if (!leg || leg.identity !== me.identity) {
+      log("sim.phone_refused", { callSid: msg.callSid, agentId: me.identity, action: msg.type }, "warn");
+      return reply(ws, { type: "error", ref: null, callSid: msg.callSid, code: PHONE_ERRORS.unknown, message: "no such call on this phone's identity" });
     }
-    const error = await this.env.SIM_CALLS.getByName(msg.parentCallSid).phone(identity, msg);
-    if (error) {
-      log("sim.phone_refused", { callSid: msg.parentCallSid, agentId: identity, action: msg.type, error }, "warn");
-      reply(ws, JSON.stringify({ type: "error", callSid: msg.callSid, message: error } satisfies CarrierToPhone));
-    }
+    // The SDK ignores disconnect() or mute() on a call that has already ended.
+    if (!leg.live) return;
+    const stub = this.env.SIM_CALLS.getByName(msg.callSid);
+    const error = msg.type === "disconnect" ? await stub.phoneDisconnect(me.identity) : await stub.mute(me.identity, msg.muted);
+    if (error) reply(ws, { type: "error", ref: leg.ref, callSid: leg.callSid, code: PHONE_ERRORS.unknown, message: error });
   }
 
   webSocketClose(ws: WebSocket, code: number): void {
+    const me = ws.deserializeAttachment() as SocketInfo | null;
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
     } catch {
       // already closed
     }
+    if (!me) return;
+    // The browser went away: its call's media ends, so Twilio ends the leg (participant_hung_up).
+    for (const [, leg] of this.ctx.storage.kv.list<LegEntry>({ prefix: LEG_PREFIX })) {
+      if (leg.socketId !== me.socketId || !leg.live) continue;
+      leg.live = false;
+      this.ctx.storage.kv.put(LEG_PREFIX + leg.callSid, leg);
+      this.ctx.waitUntil(this.env.SIM_CALLS.getByName(leg.callSid).phoneDisconnect(leg.identity).then(() => undefined, () => undefined));
+    }
   }
 
+  /** device.connect(): a new agent leg from this socket. */
+  private async placeLeg(ws: WebSocket, me: SocketInfo, ref: string, params: Record<string, string>): Promise<void> {
+    const clash = Object.keys(params).find((k) => TWILIO_PARAM_NAMES.has(k));
+    if (clash) return reply(ws, { type: "error", ref, callSid: null, code: PHONE_ERRORS.unknown, message: `custom parameter "${clash}" collides with Twilio's own` });
+    const legs = [...this.ctx.storage.kv.list<LegEntry>({ prefix: LEG_PREFIX })].map(([, l]) => l);
+    // The SDK's device.connect() throws InvalidStateError while the Device has a call.
+    if (legs.some((l) => l.socketId === me.socketId && l.live)) {
+      return reply(ws, { type: "error", ref, callSid: null, code: PHONE_ERRORS.unknown, message: "InvalidStateError: A Call is already active" });
+    }
+    for (const l of legs) if (!l.live && Date.now() - l.createdAt > KEEP_ENDED_LEGS_MS) this.ctx.storage.kv.delete(LEG_PREFIX + l.callSid);
+    const callSid = newSid("CA");
+    const leg: LegEntry = { callSid, identity: me.identity, ref, socketId: me.socketId, live: true, ringingSent: false, createdAt: Date.now() };
+    this.ctx.storage.kv.put(LEG_PREFIX + callSid, leg);
+    try {
+      await this.env.SIM_CALLS.getByName(callSid).connectLeg({ callSid, identity: me.identity, ref, params, base: me.base });
+    } catch (err) {
+      log("sim.connect_failed", { agentId: me.identity, ref, error: String(err) }, "error");
+      leg.live = false;
+      this.ctx.storage.kv.put(LEG_PREFIX + callSid, leg);
+      return reply(ws, { type: "error", ref, callSid: null, code: PHONE_ERRORS.unknown, message: "the simulator could not place the call" });
+    }
+    const now = this.ctx.storage.kv.get<LegEntry>(LEG_PREFIX + callSid) ?? leg;
+    if (!now.ringingSent) {
+      now.ringingSent = true;
+      this.ctx.storage.kv.put(LEG_PREFIX + callSid, now);
+      reply(ws, { type: "ringing", ref, callSid });
+    }
+  }
+
+  // ---- the call index ----
+
   track(call: SimCallSummary): void {
-    this.ctx.storage.kv.put(CALL_INDEX_PREFIX + String(call.startedAt).padStart(15, "0") + call.callSid, call);
+    const key = CALL_INDEX_PREFIX + String(call.startedAt).padStart(15, "0") + call.callSid;
+    this.ctx.storage.kv.put(key, call);
     const keys = [...this.ctx.storage.kv.list({ prefix: CALL_INDEX_PREFIX })].map(([k]) => k);
     for (const k of keys.slice(0, Math.max(0, keys.length - KEEP_CALLS))) this.ctx.storage.kv.delete(k);
   }
 
-  /** The simulated calls, newest first. */
+  /** The simulated calls (callers and agent legs), newest first. */
   calls(): SimCallSummary[] {
     return [...this.ctx.storage.kv.list<SimCallSummary>({ prefix: CALL_INDEX_PREFIX, reverse: true })].map(([, v]) => v);
+  }
+
+  // ---- REST fault injection ----
+
+  addFault(f: { callSid: string | null; fault: FaultKind; op: "update" | "fetch"; times: number; holdMs: number }): FaultRule {
+    const rule: FaultRule = { id: crypto.randomUUID(), ...f, createdAt: Date.now() };
+    this.ctx.storage.kv.put(FAULT_PREFIX + String(rule.createdAt).padStart(15, "0") + rule.id, rule);
+    return rule;
+  }
+
+  /** The oldest rule matching this request, used up by one; null when none matches. */
+  takeFault(callSid: string, op: "update" | "fetch"): FaultRule | null {
+    for (const [key, rule] of this.ctx.storage.kv.list<FaultRule>({ prefix: FAULT_PREFIX })) {
+      if (rule.op !== op || (rule.callSid !== null && rule.callSid !== callSid)) continue;
+      if (rule.times <= 1) this.ctx.storage.kv.delete(key);
+      else this.ctx.storage.kv.put(key, { ...rule, times: rule.times - 1 });
+      return rule;
+    }
+    return null;
+  }
+
+  faults(): FaultRule[] {
+    return [...this.ctx.storage.kv.list<FaultRule>({ prefix: FAULT_PREFIX })].map(([, v]) => v);
+  }
+
+  clearFaults(): number {
+    const keys = [...this.ctx.storage.kv.list({ prefix: FAULT_PREFIX })].map(([k]) => k);
+    for (const k of keys) this.ctx.storage.kv.delete(k);
+    return keys.length;
   }
 }
 
 /** A phone may hang up (close its socket) while its last action is still being applied. */
-function reply(ws: WebSocket, frame: string): void {
+function reply(ws: WebSocket, msg: CarrierToPhone): void {
   try {
-    ws.send(frame);
+    ws.send(JSON.stringify(msg));
   } catch {
     // closed meanwhile: nothing to tell
   }

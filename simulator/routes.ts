@@ -6,7 +6,8 @@ import { log } from "../worker/log";
 import { CALL_SID_PATTERN } from "../worker/protocol";
 import { recordingWav } from "./audio";
 import { SIM_ACCOUNT_SID, simConfig } from "./config";
-import { CARRIER_NAME, IDENTITY_HEADER } from "./SimCarrier";
+import type { SimCall, SimCallState } from "./SimCall";
+import { BASE_HEADER, CARRIER_NAME, FAULTS, IDENTITY_HEADER } from "./SimCarrier";
 import { newSid } from "./sids";
 
 /** The carrier simulator's own routes. They exist only while no Twilio account is configured. */
@@ -30,6 +31,9 @@ const placeCall = z.strictObject({
 });
 
 export const DEFAULT_TO = "+15550100000";
+/** A held REST answer ends by itself: long enough for the product's client (15 s by default) to give up. */
+const DEFAULT_HOLD_MS = 20_000;
+const MAX_HOLD_MS = 60_000;
 
 function base(c: Ctx): string {
   return c.var.config.publicUrl ?? new URL(c.req.url).origin;
@@ -64,6 +68,12 @@ simulatorRoutes.get("/calls/:sid", async (c) => {
   return c.json({ call: state });
 });
 
+simulatorRoutes.get("/conferences/:name", async (c) => {
+  const name = c.req.param("name");
+  if (!name || name.length > 256) throw new HttpError(400, "not a conference name");
+  return c.json({ conference: await c.env.SIM_CONFERENCES.getByName(name).state() });
+});
+
 simulatorRoutes.post("/calls/:sid/hangup", async (c) => {
   const state = await simCall(c, c.req.param("sid")).hangup();
   if (!state) throw new HttpError(404, "no such simulated call");
@@ -75,6 +85,7 @@ simulatorRoutes.get("/phone", requireSession, async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") throw new HttpError(426, "open this as a WebSocket");
   const headers = new Headers(c.req.raw.headers);
   headers.set(IDENTITY_HEADER, c.var.agent.id);
+  headers.set(BASE_HEADER, base(c));
   return c.env.SIM_CARRIER.getByName(CARRIER_NAME).fetch(new Request(c.req.raw.url, { headers }));
 });
 
@@ -83,38 +94,178 @@ simulatorRoutes.get("/recordings/:sid", (c) => {
   return c.body(recordingWav(Number.isFinite(seconds) ? seconds : 5), 200, { "Content-Type": "audio/wav", "Cache-Control": "max-age=86400" });
 });
 
+// ---- Fault injection for the product's REST calls ----
+
+const faultBody = z.strictObject({
+  /** Only REST requests about this call; absent: the next request about any call. */
+  callSid: z.string().regex(CALL_SID_PATTERN, "must be a CallSid").optional(),
+  fault: z.enum(FAULTS),
+  /** "update" (POST …/Calls/{sid}.json, the default) or "fetch" (GET). */
+  op: z.enum(["update", "fetch"]).optional(),
+  /** How many matching requests it hits (default 1). */
+  times: z.number().int().min(1).max(1000).optional(),
+  /** How long "timeout" and "timeout-applied" hold the answer: longer than the product's client waits (default 20 s). */
+  holdMs: z.number().int().min(0).max(MAX_HOLD_MS).optional(),
+});
+
+simulatorRoutes.post("/faults", async (c) => {
+  const body = await jsonBody(c, faultBody);
+  const rule = await c.env.SIM_CARRIER.getByName(CARRIER_NAME).addFault({
+    callSid: body.callSid ?? null,
+    fault: body.fault,
+    op: body.op ?? "update",
+    times: body.times ?? 1,
+    holdMs: body.holdMs ?? DEFAULT_HOLD_MS,
+  });
+  log("sim.fault_added", { callSid: rule.callSid ?? undefined, fault: rule.fault, op: rule.op, times: rule.times });
+  return c.json({ fault: rule }, 201);
+});
+
+simulatorRoutes.get("/faults", async (c) => c.json({ faults: await c.env.SIM_CARRIER.getByName(CARRIER_NAME).faults() }));
+
+simulatorRoutes.delete("/faults", async (c) => c.json({ cleared: await c.env.SIM_CARRIER.getByName(CARRIER_NAME).clearFaults() }));
+
+/**
+ * Holds an answer for a timeout fault, in this request only (no Durable Object waits, so no other call
+ * is held up); it ends by itself after holdMs, or sooner if the client gives up and the runtime says so.
+ */
+function hold(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 // ---- The subset of Twilio's REST API the product uses, with Twilio's status codes and error bodies ----
 
-function twilioError(c: Ctx, status: 400 | 401 | 404, code: number, message: string) {
+type TwilioStatus = 400 | 401 | 404 | 429 | 500 | 503;
+
+function twilioError(c: Ctx, status: TwilioStatus, code: number, message: string) {
   return c.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status);
 }
 
-simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls/:file", async (c) => {
-  const account = c.req.param("account");
-  const sid = c.req.param("file").replace(/\.json$/, "");
+function notFound(c: Ctx, account: string, sid: string) {
+  return twilioError(c, 404, 20404, `The requested resource /2010-04-01/Accounts/${account}/Calls/${sid}.json was not found`);
+}
+
+/** Twilio's date format in REST bodies: "Thu, 01 Jun 2017 20:48:32 +0000". */
+function restDate(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toUTCString().replace("GMT", "+0000");
+}
+
+/** The Calls resource as Twilio's JSON shows it. */
+function callResource(s: SimCallState) {
+  const duration = s.answeredAt !== null && s.endedAt !== null ? Math.round(((s.endedAt - s.answeredAt) * s.speed) / 1000) : null;
+  return {
+    sid: s.callSid,
+    account_sid: s.accountSid,
+    parent_call_sid: null,
+    from: s.from,
+    from_formatted: s.from,
+    to: s.to,
+    to_formatted: s.to,
+    status: s.status,
+    direction: s.direction,
+    start_time: restDate(s.answeredAt),
+    end_time: restDate(s.endedAt),
+    duration: duration === null ? null : String(duration),
+    date_created: restDate(s.startedAt),
+    date_updated: restDate(s.endedAt ?? s.answeredAt ?? s.startedAt),
+    answered_by: null,
+    caller_name: null,
+    phone_number_sid: s.kind === "caller" ? "PN" + "0".repeat(32) : null,
+    price: null,
+    price_unit: "USD",
+    api_version: "2010-04-01",
+    uri: `/2010-04-01/Accounts/${s.accountSid}/Calls/${s.callSid}.json`,
+  };
+}
+
+/** Basic auth (the account SID or an API key as the user, the one secret the simulator knows) and the call's stub. */
+async function restCall(c: Ctx): Promise<{ error: Response } | { account: string; sid: string; stub: DurableObjectStub<SimCall> }> {
+  const account = c.req.param("account")!;
+  const sid = c.req.param("file")!.replace(/\.json$/, "");
   const auth = c.req.header("Authorization") ?? "";
-  const [user, pass] = atob(auth.replace(/^Basic /, "") || "").split(":");
-  // Twilio accepts the account SID or an API key as the user; the simulator knows one secret.
-  if (!user || pass !== c.var.config.authToken) return twilioError(c, 401, 20003, "Authenticate");
-  if (account !== SIM_ACCOUNT_SID) return twilioError(c, 404, 20404, `The requested resource /2010-04-01/Accounts/${account}/Calls/${sid}.json was not found`);
+  let user = "";
+  let pass = "";
+  try {
+    [user = "", pass = ""] = atob(auth.replace(/^Basic /, "")).split(":");
+  } catch {
+    // not base64: unauthenticated
+  }
+  if (!user || pass !== c.var.config.authToken) return { error: twilioError(c, 401, 20003, "Authenticate") };
+  if (account !== SIM_ACCOUNT_SID || !CALL_SID_PATTERN.test(sid)) return { error: notFound(c, account, sid) };
+  return { account, sid, stub: c.env.SIM_CALLS.getByName(sid) };
+}
+
+/** Twilio's limit on inline TwiML in a call update (facts §4). */
+const MAX_TWIML_CHARS = 4000;
+
+simulatorRoutes.get("/api/2010-04-01/Accounts/:account/Calls/:file", async (c) => {
+  const r = await restCall(c);
+  if ("error" in r) return r.error;
+  const carrier = c.env.SIM_CARRIER.getByName(CARRIER_NAME);
+  const fault = await carrier.takeFault(r.sid, "fetch");
+  if (fault) {
+    r.stub.note(`REST fetch: injected fault ${fault.fault}`);
+    log("sim.fault_hit", { callSid: r.sid, fault: fault.fault, op: "fetch" }, "warn");
+    if (fault.fault === "429") return twilioError(c, 429, 20429, "Too Many Requests");
+    if (fault.fault === "500") return twilioError(c, 500, 20500, "Internal Server Error");
+    if (fault.fault === "21220") return twilioError(c, 400, 21220, "Call is not in-progress. Cannot redirect.");
+    await hold(fault.holdMs, c.req.raw.signal);
+    if (fault.fault === "timeout") return twilioError(c, 503, 20503, "Service Unavailable");
+  }
+  const state = await r.stub.state();
+  if (!state) return notFound(c, r.account, r.sid);
+  return c.json(callResource(state));
+});
+
+simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls/:file", async (c) => {
+  const r = await restCall(c);
+  if ("error" in r) return r.error;
+  const { account, sid, stub } = r;
   const form = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer())));
-  const stub = CALL_SID_PATTERN.test(sid) ? c.env.SIM_CALLS.getByName(sid) : null;
-  const before = stub ? await stub.state() : null;
-  if (!stub || !before) return twilioError(c, 404, 20404, `The requested resource /2010-04-01/Accounts/${account}/Calls/${sid}.json was not found`);
+  const fault = await c.env.SIM_CARRIER.getByName(CARRIER_NAME).takeFault(sid, "update");
+  if (fault) {
+    log("sim.fault_hit", { callSid: sid, fault: fault.fault, op: "update" }, "warn");
+    if ((await stub.state()) !== null) stub.note(`REST update: injected fault ${fault.fault}`);
+    // Never applied: 429 (documented as never processed), a refusal, a timeout that did nothing.
+    if (fault.fault === "429") return twilioError(c, 429, 20429, "Too Many Requests");
+    if (fault.fault === "21220") return twilioError(c, 400, 21220, "Call is not in-progress. Cannot redirect.");
+    if (fault.fault === "timeout") {
+      await hold(fault.holdMs, c.req.raw.signal);
+      return twilioError(c, 503, 20503, "Service Unavailable");
+    }
+  }
+  const answer = await applyUpdate(c, account, sid, stub, form);
+  // Applied, then the answer is lost or bad: the cases that bite on real Twilio.
+  if (fault?.fault === "timeout-applied") {
+    await hold(fault.holdMs, c.req.raw.signal);
+    return answer;
+  }
+  if (fault?.fault === "500" && answer.status === 200) return twilioError(c, 500, 20500, "Internal Server Error");
+  return answer;
+});
+
+async function applyUpdate(c: Ctx, account: string, sid: string, stub: DurableObjectStub<SimCall>, form: Record<string, string>): Promise<Response> {
+  const before = await stub.state();
+  if (!before) return notFound(c, account, sid);
   const status = form.Status;
   if (status !== undefined && status !== "completed" && status !== "canceled") return twilioError(c, 400, 21218, "Invalid Status: must be completed or canceled");
   if (!status && form.Twiml === undefined && !form.Url) return twilioError(c, 400, 21201, "No 'Url', 'Twiml' or 'Status' parameter given");
-  if (before.status === "completed" && !status) return twilioError(c, 400, 21220, "Call is not in-progress. Cannot redirect.");
-  const after = await stub.update({ twiml: form.Twiml, url: form.Url, status });
+  if (form.Twiml !== undefined && form.Twiml.length > MAX_TWIML_CHARS) {
+    return twilioError(c, 400, 32018, `Twiml is ${form.Twiml.length} characters: at most ${MAX_TWIML_CHARS} are allowed`);
+  }
+  const method = (form.Method ?? "POST").toUpperCase();
+  if (method !== "GET" && method !== "POST") return twilioError(c, 400, 21201, "Method must be GET or POST");
+  const result = await stub.update({ twiml: form.Twiml, url: form.Url, method, status });
+  if (!result.applied) {
+    if (result.why === "unknown") return notFound(c, account, sid);
+    return twilioError(c, 400, 21220, "Call is not in-progress. Cannot redirect.");
+  }
   log("sim.rest_update", { callSid: sid, twiml: form.Twiml !== undefined, url: form.Url, status });
-  return c.json({
-    sid,
-    account_sid: account,
-    from: after?.from,
-    to: after?.to,
-    status: after?.status,
-    direction: "inbound",
-    api_version: "2010-04-01",
-    uri: `/2010-04-01/Accounts/${account}/Calls/${sid}.json`,
-  });
-});
+  return c.json(callResource(result.state));
+}

@@ -2,6 +2,7 @@ import type { CallSession } from "./call/CallSession";
 import type { Switchboard } from "./switchboard/Switchboard";
 import type { SimCall } from "../simulator/SimCall";
 import type { SimCarrier } from "../simulator/SimCarrier";
+import type { SimConference } from "../simulator/SimConference";
 
 export interface Env {
   DB: D1Database;
@@ -10,8 +11,12 @@ export interface Env {
   /** The built-in carrier simulator (simulator/), used only while TWILIO_ACCOUNT_SID is unset. */
   SIM_CALLS: DurableObjectNamespace<SimCall>;
   SIM_CARRIER: DurableObjectNamespace<SimCarrier>;
+  /** The simulator's conferences, one object per friendly name. */
+  SIM_CONFERENCES: DurableObjectNamespace<SimConference>;
   /** Simulated seconds per real second for simulated calls (default 1). */
   SIMULATOR_SPEED?: string;
+  /** Real milliseconds between a simulated phone's connect and the TwiML App request (default 400; not scaled). */
+  SIMULATOR_CONNECT_DELAY_MS?: string;
   /** Twilio mode is on when this is set; without it the built-in carrier simulator stands in. */
   TWILIO_ACCOUNT_SID?: string;
   TWILIO_AUTH_TOKEN?: string;

@@ -18,6 +18,7 @@ export { CallSession } from "./call/CallSession";
 export { Switchboard } from "./switchboard/Switchboard";
 export { SimCall } from "../simulator/SimCall";
 export { SimCarrier } from "../simulator/SimCarrier";
+export { SimConference } from "../simulator/SimConference";
 
 const app = new Hono<AppEnv>();
 

@@ -1,356 +1,422 @@
-// The call's rules on their own: no runtime, explicit times.
+// The call's rules on their own: the pure machine, fed inputs one after another, no runtime.
 import { describe, expect, it } from "vitest";
-import { type CallState, type Effect, type Input, nextAlarm, transition, view } from "../../worker/call/machine";
+import * as m from "../../worker/call/machine";
+import type { AgentFacts, CallConfig, CallState, Effect, Reply, Step, TwilioOp } from "../../worker/call/machine";
 
+const config: CallConfig = { leaseMs: 10_000, waitMs: 60_000, parkTimeoutMs: 180_000, reconcileMs: 60_000 };
 const SID = "CA" + "a".repeat(32);
-const config = { leaseMs: 10_000, ringGiveUpMs: 50_000, parkTimeoutMs: 180_000 };
-const T0 = 1_700_000_000_000;
+const FREE: AgentFacts = { eligible: true, busyWith: null };
 
-function run(inputs: Input[], initial: CallState | null = null) {
-  let state = initial;
-  const effects: Effect[] = [];
-  const replies = [];
-  for (const input of inputs) {
-    const step = transition(state, input, config, SID);
-    state = step.state;
-    effects.push(...step.effects);
-    replies.push(step.reply);
+/** A call and the time, stepped through inputs; every effect is kept for the assertions. */
+class Call {
+  state: CallState | null = null;
+  at = 1_000;
+  effects: Effect[] = [];
+
+  constructor(eligible: string[] = ["ann", "bob", "cat"], available = eligible.length) {
+    this.apply(m.start(null, { type: "start", from: "+15551230001", to: "+15559990000", origin: "https://x.test", available, eligible, at: this.at }, config, SID));
   }
-  return { state: state!, effects, replies };
+
+  get s(): CallState {
+    if (!this.state) throw new Error("no call");
+    return this.state;
+  }
+
+  private apply<R extends Reply>(step: Step<R>): R {
+    this.state = step.state;
+    this.effects.push(...step.effects);
+    return step.reply;
+  }
+
+  run<R extends Reply>(fn: (t: m.Tx) => R): R {
+    return this.apply(m.step(this.state, config, fn, null as unknown as R));
+  }
+
+  later(ms: number): this {
+    this.at += ms;
+    return this;
+  }
+
+  claim(agentId: string, agent = FREE) {
+    return this.run((t) => m.claim(t, { type: "claim", agentId, agent, ticket: `ticket-${agentId}-${this.at}`, at: this.at }, config));
+  }
+  decline(agentId: string, eligible = ["ann", "bob", "cat"]) {
+    return this.run((t) => m.decline(t, { type: "decline", agentId, eligible, at: this.at }, config));
+  }
+  connect(agentId: string, ticket: string, legSid = `leg-${agentId}`) {
+    return this.run((t) => m.connect(t, { type: "connect", agentId, ticket, legSid, at: this.at }, config));
+  }
+  conference(event: m.ConferenceEvent, label: string, legSid: string, reason: string | null = null, gen = this.s.gen) {
+    return this.run((t) => m.conference(t, { type: "conference", event, label, legSid, gen, reason, at: this.at }, config));
+  }
+  /** Claim, connect with the ticket, and join: the agent is on the call. */
+  answer(agentId: string) {
+    const r = this.claim(agentId);
+    if (r.status !== 200) throw new Error(`claim refused: ${JSON.stringify(r)}`);
+    expect(this.connect(agentId, r.ticket)).toEqual({ joined: true, gen: this.s.gen });
+    this.conference("participant-join", "agent", `leg-${agentId}`);
+    expect(this.s.phase).toBe("connected");
+  }
+  park(agentId: string, slot = 1) {
+    return this.run((t) => m.park(t, { type: "park", agentId, slot, at: this.at }, config));
+  }
+  retrieve(agentId: string, agent = FREE) {
+    return this.run((t) => m.retrieve(t, { type: "retrieve", agentId, agent, ticket: `ticket-${agentId}-${this.at}`, at: this.at }, config));
+  }
+  transfer(agentId: string, to: string, toEligible = true, slot = 11) {
+    return this.run((t) => m.transfer(t, { type: "transfer", agentId, to, toEligible, slot, at: this.at }, config));
+  }
+  alarm() {
+    return this.run((t) => m.alarm(t, { type: "alarm", at: this.at }, config));
+  }
+  twilio(request: TwilioOp, outcome: m.TwilioOutcome) {
+    return this.run((t) => m.twilioResult(t, { type: "twilioResult", request, outcome, error: outcome, at: this.at }, config));
+  }
+
+  /** The REST requests the machine asked for, oldest first. */
+  requests(): TwilioOp[] {
+    return this.effects.flatMap((e) => (e.type === "twilio" ? [e.request] : []));
+  }
+  records(): string[] {
+    return this.effects.flatMap((e) => (e.type === "record" ? [`${e.event}${e.agentId ? ":" + e.agentId : ""}`] : []));
+  }
+  published(): string[] {
+    return this.effects.flatMap((e) => (e.type === "publish" ? [e.message.type] : []));
+  }
+  freed(): string[] {
+    return this.effects.flatMap((e) => (e.type === "agentFree" ? [e.agentId] : []));
+  }
 }
 
-const start = (ringGroup = ["a", "b", "c"]): Input => ({ type: "start", from: "+15550001111", to: "+15550002222", ringGroup, origin: "https://calls.example.test", at: T0 });
-const claim = (agentId: string, at = T0 + 1000): Input => ({ type: "claim", agentId, at });
-const events = (effects: Effect[]) => effects.flatMap((e) => (e.type === "record" ? [`${e.event}${e.agentId ? ":" + e.agentId : ""}`] : []));
-const messages = (effects: Effect[]) => effects.flatMap((e) => (e.type === "publish" ? [e.message.type] : []));
-
-describe("starting a call", () => {
-  it("rings every agent of the ring group and records a ring_start for each", () => {
-    const { state, effects, replies } = run([start()]);
-    expect(state.phase).toBe("ringing");
-    expect(view(state).ringing).toEqual(["a", "b", "c"]);
-    expect(events(effects)).toEqual(["ring_start:a", "ring_start:b", "ring_start:c"]);
-    expect(messages(effects)).toEqual(["call.ringing"]);
-    expect(replies[0]).toEqual({ kind: "started", ringGroup: ["a", "b", "c"], phase: "ringing", fresh: true });
+describe("a caller arriving", () => {
+  it("waits in the lobby and rings every eligible agent, recording who", () => {
+    const c = new Call();
+    expect(c.s.phase).toBe("ringing");
+    expect(c.s.ringTargets).toBeNull();
+    expect(c.s.waitingSince).toBe(1_000);
+    expect(c.published()).toEqual(["call.ringing"]);
+    const ring = c.effects.find((e) => e.type === "record" && e.event === "ring_start");
+    expect(ring?.type === "record" && ring.detail).toEqual({ agents: ["ann", "bob", "cat"], purpose: "inbound" });
   });
 
-  it("goes straight to voicemail when nobody can be rung", () => {
-    const { state, effects } = run([start([])]);
-    expect(state.phase).toBe("voicemail");
-    expect(events(effects)).toEqual(["voicemail"]);
+  it("goes to voicemail at once when no agent is online and available", () => {
+    const c = new Call([], 0);
+    expect(c.s.phase).toBe("voicemail");
+    expect(c.records()).toEqual(["voicemail"]);
   });
 
-  it("answers a retried webhook with the same ring group and no new effects", () => {
-    const first = run([start()]);
-    const again = transition(first.state, { ...start(["x"]), at: T0 + 5 }, config, SID);
-    expect(again.reply).toEqual({ kind: "started", ringGroup: ["a", "b", "c"], phase: "ringing", fresh: false });
-    expect(again.effects).toEqual([]);
+  it("waits in line when every available agent is busy", () => {
+    const c = new Call([], 2);
+    expect(c.s.phase).toBe("ringing");
+    expect(c.s.waitEndsAt).toBe(1_000 + config.waitMs);
+  });
+
+  it("answers Twilio's retried voice webhook the same way", () => {
+    const c = new Call();
+    const again = m.start(c.state, { type: "start", from: "x", to: "y", origin: "o", available: 0, eligible: [], at: 2_000 }, config, SID);
+    expect(again.reply).toEqual({ phase: "ringing", gen: 1, fresh: false });
+    expect(again.state).toBe(c.state);
   });
 });
 
 describe("claims", () => {
-  it("hands back the very same state for a refusal, so nothing is written for it", () => {
-    const won = run([start(), claim("b")]).state;
-    const lost = transition(won, claim("a"), config, SID);
-    expect(lost.reply).toEqual({ kind: "claim", status: 409, claimedBy: "b" });
-    expect(lost.state).toBe(won);
-    expect(transition(won, claim("c", T0 + 2000), config, SID).state).toBe(won);
-    // A winner is a new object, and the old one is untouched.
-    const fresh = run([start()]).state;
-    const step = transition(fresh, claim("a"), config, SID);
-    expect(step.state).not.toBe(fresh);
-    expect(fresh.phase).toBe("ringing");
+  it("the first claim wins a one-time ticket; every later one is told who has it", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    expect(won).toMatchObject({ status: 200, expiresAt: 1_000 + config.leaseMs });
+    expect(c.s.phase).toBe("claimed");
+    expect(c.claim("bob")).toEqual({ status: 409, claimedBy: "ann", busyWith: null });
+    expect(c.published()).toEqual(["call.ringing", "call.answered"]);
   });
 
-  it("gives the call to the first claimer and 409 to the others, naming the winner", () => {
-    const { state, replies, effects } = run([start(), claim("b"), claim("a"), claim("c"), claim("b")]);
-    expect(replies.slice(1)).toEqual([
-      { kind: "claim", status: 200, claimedBy: "b" },
-      { kind: "claim", status: 409, claimedBy: "b" },
-      { kind: "claim", status: 409, claimedBy: "b" },
-      { kind: "claim", status: 200, claimedBy: "b" },
-    ]);
-    expect(state.phase).toBe("claimed");
-    expect(view(state).claimedBy).toBe("b");
-    expect(events(effects).filter((e) => e.startsWith("answered"))).toEqual(["answered:b"]);
-    expect(effects).toContainEqual({ type: "agentBusy", agentId: "b" });
+  it("a refused claim changes nothing, so nothing is written", () => {
+    const c = new Call();
+    c.claim("ann");
+    const before = c.state;
+    const step = m.step(before, config, (t) => m.claim(t, { type: "claim", agentId: "bob", agent: FREE, ticket: "t", at: c.at }, config), null);
+    expect(step.state).toBe(before);
+    expect(step.effects).toEqual([]);
   });
 
-  it("refuses an agent who was never rung (nobody can steal a call)", () => {
-    const { replies, state } = run([start(), claim("mallory")]);
-    expect(replies[1]).toEqual({ kind: "claim", status: 403, claimedBy: null });
-    expect(state.phase).toBe("ringing");
-  });
-
-  it("refuses an agent who declined", () => {
-    const { replies } = run([start(), { type: "decline", agentId: "a", at: T0 + 500 }, claim("a")]);
-    expect(replies[2]).toMatchObject({ status: 403 });
-  });
-
-  it("releases a claim whose lease ran out and lets another agent win", () => {
-    const { state, replies, effects } = run([start(), claim("a", T0 + 1000), claim("b", T0 + 1000 + config.leaseMs)]);
-    expect(replies[2]).toEqual({ kind: "claim", status: 200, claimedBy: "b" });
-    expect(events(effects)).toContain("claim_released:a");
-    expect(effects).toContainEqual({ type: "agentFree", agentId: "a", at: T0 + 11_000, callEnded: false });
-    expect(view(state).claimedBy).toBe("b");
-  });
-
-  it("releases an expired lease from the alarm and rings the others again", () => {
-    const { state, effects } = run([start(), claim("a"), { type: "alarm", at: T0 + 1000 + config.leaseMs }]);
-    expect(state.phase).toBe("ringing");
-    expect(view(state).ringing).toEqual(["a", "b", "c"]);
-    expect(messages(effects)).toContain("call.claim_released");
-  });
-
-  it("keeps the claim when the alarm fires early", () => {
-    const { state } = run([start(), claim("a"), { type: "alarm", at: T0 + 2000 }]);
-    expect(state.phase).toBe("claimed");
-  });
-
-  it("wakes up for the lease, then for the ring give-up", () => {
-    const claimed = run([start(), claim("a")]).state;
-    expect(nextAlarm(claimed)).toBe(T0 + 1000 + config.leaseMs);
-    const ringing = run([start()]).state;
-    expect(nextAlarm(ringing)).toBe(T0 + config.ringGiveUpMs);
+  it("refuses an agent already holding another call, one who declined, or one it does not ring", () => {
+    const c = new Call();
+    expect(c.claim("ann", { eligible: false, busyWith: "CA" + "b".repeat(32) })).toMatchObject({ status: 409, busyWith: "CA" + "b".repeat(32) });
+    c.decline("bob");
+    expect(c.claim("bob")).toMatchObject({ status: 403 });
+    expect(c.claim("cat", { eligible: false, busyWith: null })).toMatchObject({ status: 403 });
   });
 });
 
-describe("Twilio's leg callbacks", () => {
-  const leg = (agentId: string, status: string, sequence: number, legSid = "CL" + agentId): Input =>
-    ({ type: "leg", agentId, legSid, status, sequence, dial: 1, at: T0 + 2000 + sequence }) as Input;
-
-  it("connects the claimer when its leg is answered and cancels the others' rings", () => {
-    const { state, effects } = run([start(), claim("a"), leg("a", "in-progress", 2)]);
-    expect(state.phase).toBe("connected");
-    expect(state.answeredBy).toBe("a");
-    expect(events(effects)).toEqual(expect.arrayContaining(["connected:a", "ring_cancel:b", "ring_cancel:c"]));
-    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "connected" }));
+describe("the ticketed connect", () => {
+  it("joins the winner, once; their join makes the call connected", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    expect(c.connect("ann", won.ticket)).toEqual({ joined: true, gen: 1 });
+    expect(c.connect("ann", won.ticket, "leg-2")).toEqual({ joined: false, why: "the ticket was already used" });
+    c.conference("participant-join", "agent", "leg-ann");
+    expect(c.s.phase).toBe("connected");
+    expect(c.s.answeredBy).toBe("ann");
+    expect(c.published()).toContain("call.connected");
   });
 
-  it("believes Twilio when another agent's leg is answered than the claimer's", () => {
-    const { state, effects } = run([start(), claim("a"), leg("b", "in-progress", 2)]);
-    expect(state.answeredBy).toBe("b");
-    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "overridden" }));
-    expect(effects).toContainEqual({ type: "agentBusy", agentId: "b" });
+  it("refuses no ticket, another call's ticket, another agent's ticket, and changes nothing", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    const before = m.view(c.s);
+    expect(c.connect("ann", "")).toMatchObject({ joined: false });
+    expect(c.connect("ann", "someone-elses")).toMatchObject({ joined: false });
+    expect(c.connect("bob", won.ticket)).toEqual({ joined: false, why: "the ticket belongs to another agent" });
+    expect({ ...m.view(c.s), seq: 0 }).toEqual({ ...before, seq: 0 });
+    expect(c.records().filter((r) => r.startsWith("connect_refused"))).toHaveLength(3);
   });
 
-  it("ignores a callback overtaken by a later one of the same leg", () => {
-    const { state } = run([start(), claim("a"), leg("a", "in-progress", 3), leg("a", "ringing", 1)]);
-    expect(state.phase).toBe("connected");
+  it("refuses a ticket after the lease, and the others ring again", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    c.later(config.leaseMs);
+    expect(c.connect("ann", won.ticket)).toEqual({ joined: false, why: "nobody holds a claim on this call" });
+    expect(c.s.phase).toBe("ringing");
+    expect(c.published()).toContain("call.claim_released");
+    expect(c.freed()).toEqual(["ann"]);
   });
 
-  it("releases the claim at once when the claimer's leg fails", () => {
-    const { state, effects } = run([start(), claim("a"), leg("a", "failed", 2)]);
-    expect(state.phase).toBe("ringing");
-    expect(view(state).ringing).toEqual(["b", "c"]);
-    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "leg_failed" }));
-  });
-});
-
-describe("the dial's end", () => {
-  const dial = (status: string, at = T0 + 40_000): Input => ({ type: "dialEnded", status, callerGone: false, dial: 1, at }) as Input;
-
-  for (const status of ["busy", "no-answer", "failed", "canceled"]) {
-    it(`takes a voicemail on ${status}`, () => {
-      const { state, replies, effects } = run([start(), dial(status)]);
-      expect(replies[1]).toEqual({ kind: "dial", next: "voicemail" });
-      expect(state.phase).toBe("voicemail");
-      expect(events(effects)).toEqual(expect.arrayContaining(["no_answer", "voicemail", "ring_cancel:a"]));
-    });
-  }
-
-  for (const status of ["completed", "answered"]) {
-    it(`ends a bridged call on ${status} and frees the agent`, () => {
-      const { state, replies, effects } = run([
-        start(),
-        claim("a"),
-        { type: "leg", agentId: "a", legSid: "CLa", status: "in-progress", sequence: 1, dial: 1, at: T0 + 2000 },
-        dial(status),
-      ]);
-      expect(replies[3]).toEqual({ kind: "dial", next: "hangup" });
-      expect(state).toMatchObject({ phase: "ended", outcome: "answered", answeredBy: "a" });
-      expect(effects).toContainEqual({ type: "agentFree", agentId: "a", at: T0 + 40_000, callEnded: true });
-    });
-  }
-
-  it("hangs up instead of taking a voicemail when the caller is gone", () => {
-    const { replies, state } = run([start(), { type: "callerStatus", status: "completed", at: T0 + 3000 }, dial("canceled")]);
-    expect(replies[2]).toEqual({ kind: "dial", next: "hangup" });
-    expect(state.outcome).toBe("missed");
+  it("refuses a ticket once the caller is gone", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    c.conference("participant-leave", "caller", SID, "participant_hung_up");
+    expect(c.connect("ann", won.ticket)).toEqual({ joined: false, why: "the caller is gone" });
+    expect(c.s.outcome).toBe("missed");
   });
 
-  it("hangs up when the action's own CallStatus says the caller left, before the status callback", () => {
-    const { replies, state, effects } = run([start(), { type: "dialEnded", status: "canceled", callerGone: true, dial: 1, at: T0 + 3000 }]);
-    expect(replies[1]).toEqual({ kind: "dial", next: "hangup" });
-    expect(state).toMatchObject({ phase: "ended", outcome: "missed" });
-    expect(events(effects)).toContain("caller_hangup");
+  it("ends at once an agent leg that joins without a claim (a lapsed lease, another generation)", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    c.connect("ann", won.ticket);
+    c.later(config.leaseMs).alarm();
+    expect(c.s.phase).toBe("ringing");
+    expect(c.requests()).toEqual([{ op: "kick", legSid: "leg-ann", attempt: 1 }]);
+    c.conference("participant-join", "agent", "leg-ann");
+    expect(c.s.phase).toBe("ringing");
+    expect(c.requests()).toHaveLength(2);
   });
 
-  it("gives the same answer to a repeated dial action", () => {
-    const { replies, effects } = run([start(), dial("no-answer"), dial("no-answer")]);
-    expect(replies[2]).toEqual({ kind: "dial", next: "voicemail" });
-    expect(events(effects).filter((e) => e === "voicemail")).toHaveLength(1);
-  });
-
-  it("after a ring give-up, still takes the voicemail of a late dial action", () => {
-    const { replies, state } = run([start(), { type: "alarm", at: T0 + config.ringGiveUpMs }, dial("no-answer", T0 + 60_000)]);
-    expect(replies[2]).toEqual({ kind: "dial", next: "voicemail" });
-    expect(state.phase).toBe("voicemail");
+  it("a failed connect released by the console rings everyone again with the reason", () => {
+    const c = new Call();
+    c.claim("ann");
+    expect(c.run((t) => m.release(t, { type: "release", agentId: "ann", reason: "microphone blocked", at: c.at }, config))).toEqual({ status: 200, why: null });
+    expect(c.s.phase).toBe("ringing");
+    const released = c.effects.find((e) => e.type === "record" && e.event === "claim_released");
+    expect(released?.type === "record" && released.detail).toEqual({ reason: "connect_failed", detail: "microphone blocked" });
   });
 });
 
-describe("the caller hanging up", () => {
-  it("while ringing cancels every ring and logs a missed call", () => {
-    const { state, effects } = run([start(), { type: "decline", agentId: "c", at: T0 + 100 }, { type: "callerStatus", status: "completed", at: T0 + 3000 }]);
-    expect(state).toMatchObject({ phase: "ended", outcome: "missed", callerGone: true });
-    expect(events(effects)).toEqual(expect.arrayContaining(["caller_hangup", "ring_cancel:a", "ring_cancel:b"]));
-    expect(events(effects)).not.toContain("ring_cancel:c");
+describe("the end of waiting", () => {
+  it("sends the caller to voicemail through the REST API when the wait is over", () => {
+    const c = new Call();
+    c.later(config.waitMs).alarm();
+    expect(c.s.phase).toBe("voicemail");
+    expect(c.requests()).toEqual([{ op: "voicemail", gen: 2, attempt: 1 }]);
   });
 
-  it("while claimed frees the claimer", () => {
-    const { effects } = run([start(), claim("a"), { type: "callerStatus", status: "completed", at: T0 + 3000 }]);
-    expect(effects).toContainEqual(expect.objectContaining({ type: "claimEnded", agentId: "a", outcome: "caller_gone" }));
+  it("sends the caller to voicemail when every eligible agent declined", () => {
+    const c = new Call(["ann", "bob"]);
+    c.decline("ann", ["ann", "bob"]);
+    expect(c.s.phase).toBe("ringing");
+    c.decline("bob", ["ann", "bob"]);
+    expect(c.s.phase).toBe("voicemail");
   });
 
-  it("after a voicemail keeps the voicemail outcome, in either order", () => {
-    const rec = { type: "voicemailRecorded", recording: { recordingSid: "RE1", recordingUrl: "https://x/RE1", durationSeconds: 7 }, at: T0 + 60_000 } as const;
-    const hang = { type: "callerStatus", status: "completed", at: T0 + 61_000 } as const;
-    expect(run([start([]), rec, hang]).state.outcome).toBe("voicemail");
-    expect(run([start([]), hang, rec]).state.outcome).toBe("voicemail");
-  });
-
-  it("is recorded once even when Twilio repeats it", () => {
-    const hang: Input = { type: "callerStatus", status: "completed", at: T0 + 3000 };
-    const { effects } = run([start(), hang, hang]);
-    expect(events(effects).filter((e) => e === "caller_hangup")).toHaveLength(1);
-  });
-});
-
-describe("declines", () => {
-  it("stop only that agent's ring", () => {
-    const { state, replies } = run([start(), { type: "decline", agentId: "a", at: T0 + 100 }]);
-    expect(replies[1]).toEqual({ kind: "decline", status: 200 });
-    expect(view(state).ringing).toEqual(["b", "c"]);
-    expect(view(state).declined).toEqual(["a"]);
-  });
-
-  it("by the claimer releases the claim for the others", () => {
-    const { state } = run([start(), claim("a"), { type: "decline", agentId: "a", at: T0 + 2000 }]);
-    expect(state.phase).toBe("ringing");
-    expect(view(state).ringing).toEqual(["b", "c"]);
+  it("a caller who hangs up while waiting is a missed call; a caller moved by our redirect is not gone", () => {
+    const c = new Call();
+    c.conference("participant-leave", "caller", SID, "participant_updated_via_api");
+    expect(c.s.phase).toBe("ringing");
+    c.conference("participant-leave", "caller", SID, "participant_hung_up");
+    expect(c.s.phase).toBe("ended");
+    expect(c.s.outcome).toBe("missed");
   });
 });
 
-it("numbers every recorded event in order, without gaps", () => {
-  const { effects } = run([start(), claim("a"), { type: "decline", agentId: "b", at: T0 + 1500 }, { type: "alarm", at: T0 + 20_000 }, claim("c", T0 + 21_000)]);
-  const seqs = effects.flatMap((e) => (e.type === "record" ? [e.seq] : []));
-  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+describe("a connected call", () => {
+  it("the agent's hang-up ends the call and hangs up the caller", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(c.run((t) => m.hangup(t, { type: "hangup", agentId: "ann", at: c.at }))).toEqual({ status: 200, why: null });
+    expect(c.s.outcome).toBe("answered");
+    expect(c.requests()).toEqual([{ op: "hangup", attempt: 1 }]);
+    expect(c.freed()).toEqual(["ann"]);
+  });
+
+  it("only the connected agent may hang up", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(c.run((t) => m.hangup(t, { type: "hangup", agentId: "bob", at: c.at }))).toMatchObject({ status: 403 });
+  });
+
+  it("the agent's leg dropping puts the caller back in a fresh lobby and rings everyone", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.conference("participant-leave", "agent", "leg-ann", "participant_hung_up");
+    expect(c.s).toMatchObject({ phase: "ringing", purpose: "reconnect", gen: 2, ringTargets: null, answeredLeg: null });
+    expect(c.requests()).toEqual([{ op: "lobby", gen: 2, attempt: 1 }]);
+    expect(c.freed()).toEqual(["ann"]);
+    expect(c.records()).toContain("agent_dropped:ann");
+  });
+
+  it("the caller hanging up ends it as answered", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.conference("participant-leave", "caller", SID, "participant_hung_up");
+    expect(c.s.outcome).toBe("answered");
+    expect(c.freed()).toEqual(["ann"]);
+  });
 });
 
-describe("parking, retrieval and transfers", () => {
-  const leg = (agentId: string, status: string, sequence: number, dial: number, legSid = `CL${agentId}${dial}`): Input =>
-    ({ type: "leg", agentId, legSid, status, sequence, dial, at: T0 + 3000 + sequence }) as Input;
-  const connected = (agentId = "a") => [start(), claim(agentId), leg(agentId, "in-progress", 2, 1)];
-  const park = (agentId = "a", slot = 1, at = T0 + 10_000): Input => ({ type: "park", agentId, slot, at });
-  const redirects = (effects: Effect[]) => effects.flatMap((e) => (e.type === "redirect" ? [e] : []));
-
-  it("parks only for the agent on the call, frees them, holds the slot and redirects the caller to hold music", () => {
-    const { state, effects, replies } = run([...connected(), park("b"), park("a")]);
-    expect(replies[3]).toEqual({ kind: "park", status: 403, lot: null });
-    expect(replies[4]).toEqual({ kind: "park", status: 200, lot: { slot: 1, parkedBy: "a", parkedAt: T0 + 10_000, returnsAt: T0 + 190_000 } });
-    expect(state).toMatchObject({ phase: "parked", dial: 2, answeredLeg: null });
-    expect(effects).toContainEqual({ type: "agentFree", agentId: "a", at: T0 + 10_000, callEnded: true });
-    expect(redirects(effects)).toEqual([{ type: "redirect", dial: 2, target: { to: "hold" } }]);
-    expect(nextAlarm(state)).toBe(T0 + 190_000);
-    expect(messages(effects).at(-1)).toBe("call.parked");
+describe("parking", () => {
+  it("parks with a fresh lobby; the parked agent's leg leaving the old one changes nothing", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(c.park("ann")).toMatchObject({ status: 200, lot: { slot: 1, parkedBy: "ann" } });
+    expect(c.requests()).toEqual([{ op: "lobby", gen: 2, attempt: 1 }]);
+    c.conference("participant-leave", "agent", "leg-ann", "participant_hung_up", 1);
+    expect(c.s.phase).toBe("parked");
   });
 
-  it("ignores the callbacks of the <Dial> it left: the parked agent's leg and the old dial action", () => {
-    const parked = run([...connected(), park()]).state;
-    const after = run([leg("a", "completed", 3, 1, "CLa1"), { type: "dialEnded", status: "completed", callerGone: false, dial: 1, at: T0 + 11_000 }], parked);
-    expect(after.state.phase).toBe("parked");
-    expect(after.replies).toEqual([{ kind: "ok" }, { kind: "dial", next: "hold" }]);
-    expect(after.effects).toEqual([]);
+  it("a retrieve is a claim with a ticket; a retrieve that never connects goes back to its slot and timer", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    const returnsAt = c.s.lot?.returnsAt;
+    expect(c.retrieve("bob")).toMatchObject({ status: 200 });
+    expect(c.retrieve("cat")).toEqual({ status: 409, retrievedBy: "bob", busyWith: null });
+    c.later(config.leaseMs).alarm();
+    expect(c.s.phase).toBe("parked");
+    expect(c.s.lot?.returnsAt).toBe(returnsAt);
   });
 
-  it("gives a parked call to the first retriever only, as a claim the retriever's console answers by itself", () => {
-    const parked = run([...connected(), park()]).state;
-    const { state, replies, effects } = run(
-      [
-        { type: "retrieve", agentId: "b", at: T0 + 20_000 },
-        { type: "retrieve", agentId: "c", at: T0 + 20_000 },
-      ],
-      parked,
-    );
-    expect(replies).toEqual([
-      { kind: "retrieve", status: 200, retrievedBy: "b" },
-      { kind: "retrieve", status: 409, retrievedBy: "b" },
-    ]);
-    expect(state).toMatchObject({ phase: "claimed", purpose: "retrieve", ringGroup: ["b"], dial: 3 });
-    expect(redirects(effects)).toEqual([{ type: "redirect", dial: 3, target: { to: "dial", agents: ["b"], purpose: "retrieve", transferFrom: null } }]);
-    const done = run([leg("b", "in-progress", 2, 3)], state);
-    expect(done.state).toMatchObject({ phase: "connected", answeredBy: "b", lot: null });
-    expect(done.effects).toContainEqual({ type: "lotReleased" });
+  it("a retrieve that connects frees the slot", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    const r = c.retrieve("bob");
+    if (r.status !== 200) throw new Error("lost");
+    c.connect("bob", r.ticket);
+    c.conference("participant-join", "agent", "leg-bob");
+    expect(c.s).toMatchObject({ phase: "connected", answeredBy: "bob", lot: null });
+    expect(c.effects.some((e) => e.type === "lotReleased")).toBe(true);
   });
 
-  it("puts a failed retrieve back in its slot with its timer, and a declined transfer in a new park", () => {
-    const parked = run([...connected(), park()]).state;
-    const retrieving = run([{ type: "retrieve", agentId: "b", at: T0 + 20_000 }], parked).state;
-    const back = run([{ type: "dialEnded", status: "no-answer", callerGone: false, dial: 3, at: T0 + 60_000 }], retrieving);
-    expect(back.replies[0]).toEqual({ kind: "dial", next: "hold" });
-    expect(back.state).toMatchObject({ phase: "parked", lot: { slot: 1, parkedAt: T0 + 10_000, returnsAt: T0 + 190_000 } });
-    expect(back.effects).toContainEqual(expect.objectContaining({ type: "agentFree", agentId: "b" }));
-
-    const transferring = run([...connected(), { type: "transfer", agentId: "a", to: "b", slot: 2, at: T0 + 10_000 }]);
-    expect(transferring.state).toMatchObject({ phase: "ringing", purpose: "transfer", transfer: { from: "a", to: "b" }, lot: { slot: 2, parkedAt: null } });
-    // The target declines: the call goes back to the lot at once, without waiting for Twilio's dial action.
-    const declined = run([{ type: "decline", agentId: "b", at: T0 + 12_000 }], transferring.state);
-    expect(declined.state).toMatchObject({ phase: "parked", lot: { slot: 2, parkedBy: "a", parkedAt: T0 + 12_000, returnsAt: T0 + 192_000 } });
-    expect(messages(declined.effects)).toContain("call.transfer_failed");
-    expect(redirects(declined.effects)).toEqual([{ type: "redirect", dial: 3, target: { to: "hold" } }]);
+  it("the park timeout rings the parker, then everyone, then takes a message", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    c.later(config.parkTimeoutMs).run((t) => m.recall(t, { type: "recall", eligible: ["ann", "bob"], at: c.at }, config));
+    expect(c.s).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: ["ann"] });
+    c.later(config.waitMs).alarm();
+    expect(c.s).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: null });
+    c.later(config.waitMs).alarm();
+    expect(c.s.phase).toBe("voicemail");
   });
 
-  it("recalls to the parker if available, else to everyone, else to voicemail", () => {
-    const parked = run([...connected(), park()]).state;
-    const due = T0 + 190_000;
-    expect(run([{ type: "recall", available: ["c", "a", "b"], at: due - 1 }], parked).state.phase).toBe("parked");
-    expect(run([{ type: "recall", available: ["c", "a", "b"], at: due }], parked).state).toMatchObject({ phase: "ringing", purpose: "recall", ringGroup: ["a"] });
-    expect(run([{ type: "recall", available: ["c", "b"], at: due }], parked).state).toMatchObject({ phase: "ringing", ringGroup: ["c", "b"] });
-    const nobody = run([{ type: "recall", available: [], at: due }], parked);
-    expect(nobody.state).toMatchObject({ phase: "voicemail", lot: null });
-    expect(redirects(nobody.effects)).toEqual([{ type: "redirect", dial: 3, target: { to: "voicemail" } }]);
-    // A recall nobody answers goes to voicemail through the dial action.
-    const ringing = run([{ type: "recall", available: ["a"], at: due }], parked).state;
-    expect(run([{ type: "dialEnded", status: "no-answer", callerGone: false, dial: 3, at: due + 40_000 }], ringing).replies[0]).toEqual({ kind: "dial", next: "voicemail" });
+  it("refused outright by Twilio, a park is undone: the caller is still with the agent", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    c.twilio({ op: "lobby", gen: 2, attempt: 1 }, "refused");
+    expect(c.s).toMatchObject({ phase: "connected", answeredBy: "ann", gen: 1, lot: null });
   });
 
-  it("undoes a park Twilio refused: the agent has the call again and the slot is released", () => {
-    const parked = run([...connected(), park()]).state;
-    const { state, effects } = run([{ type: "redirectFailed", dial: 2, error: "21220", at: T0 + 10_100 }], parked);
-    expect(state).toMatchObject({ phase: "connected", answeredBy: "a", answeredLeg: "CLa1", dial: 1, lot: null });
-    expect(effects).toEqual(expect.arrayContaining([{ type: "agentBusy", agentId: "a" }, { type: "lotReleased" }]));
-    // A stale refusal (another step since) changes nothing.
-    expect(run([{ type: "redirectFailed", dial: 1, error: "x", at: T0 + 10_100 }], parked).effects).toEqual([]);
+  it("a park that timed out is sent again in a new generation, never undone", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    c.twilio({ op: "lobby", gen: 2, attempt: 1 }, "transient");
+    expect(c.s.phase).toBe("parked");
+    expect(c.requests().at(-1)).toEqual({ op: "lobby", gen: 3, attempt: 2 });
+    for (let attempt = 2; attempt < m.MAX_TWILIO_ATTEMPTS; attempt++) c.twilio({ op: "lobby", gen: c.s.gen, attempt }, "transient");
+    const asked = c.requests().length;
+    c.twilio({ op: "lobby", gen: c.s.gen, attempt: m.MAX_TWILIO_ATTEMPTS }, "transient");
+    expect(c.requests()).toHaveLength(asked);
+    expect(c.s.phase).toBe("parked");
   });
 
-  it("logs a parked caller who hangs up as abandoned, and a ring that never ends puts the caller back in the lot", () => {
-    const parked = run([...connected(), park()]).state;
-    const gone = run([{ type: "callerStatus", status: "completed", at: T0 + 30_000 }], parked);
-    expect(gone.state).toMatchObject({ phase: "ended", outcome: "abandoned", lot: null });
-    expect(events(gone.effects)).toContain("caller_hangup");
-    const retrieving = run([{ type: "retrieve", agentId: "b", at: T0 + 20_000 }], parked).state;
-    const stuck = run([{ type: "alarm", at: T0 + 20_000 + 50_000 }], retrieving);
-    expect(stuck.state.phase).toBe("parked");
-    expect(redirects(stuck.effects)).toEqual([{ type: "redirect", dial: 4, target: { to: "hold" } }]);
+  it("a call Twilio says is gone (21220) ends and frees its slot, with no retry", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    c.twilio({ op: "lobby", gen: 2, attempt: 1 }, "gone");
+    expect(c.s.phase).toBe("ended");
+    expect(c.requests()).toHaveLength(1);
+    expect(c.effects.some((e) => e.type === "lotReleased")).toBe(true);
+  });
+});
+
+describe("transfers", () => {
+  it("ring only their target; a decline sends the caller to the lot", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(c.transfer("ann", "bob")).toEqual({ status: 200, why: null });
+    expect(c.s).toMatchObject({ phase: "ringing", purpose: "transfer", ringTargets: ["bob"], transfer: { from: "ann", to: "bob" } });
+    expect(c.claim("cat")).toMatchObject({ status: 403 });
+    c.decline("bob");
+    expect(c.s.phase).toBe("parked");
+    expect(c.published()).toContain("call.transfer_failed");
   });
 
-  it("refuses to claim, decline or park a parked call", () => {
-    const parked = run([...connected(), park()]).state;
-    const { replies } = run([claim("b", T0 + 11_000), { type: "decline", agentId: "b", at: T0 + 11_000 }, park("a", 2, T0 + 11_000)], parked);
-    expect(replies).toEqual([
-      { kind: "claim", status: 409, claimedBy: null },
-      { kind: "decline", status: 409 },
-      { kind: "park", status: 403, lot: null },
-    ]);
+  it("refuse a transfer to oneself or to an agent who cannot take a call", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(c.transfer("ann", "ann")).toMatchObject({ status: 409 });
+    expect(c.transfer("ann", "bob", false)).toMatchObject({ status: 409 });
+    expect(c.s.phase).toBe("connected");
+  });
+
+  it("an unanswered transfer goes to the lot when its wait is over", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.transfer("ann", "bob");
+    c.later(config.waitMs).alarm();
+    expect(c.s).toMatchObject({ phase: "parked", lot: { slot: 11, parkedBy: "ann" } });
+  });
+});
+
+describe("when callbacks stop", () => {
+  it("a connected call whose caller Twilio says has ended is ended and its agent freed", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(m.reconcileDue(c.s, c.at + config.reconcileMs, config)).toBe(true);
+    c.later(config.reconcileMs).run((t) => m.reconciled(t, { type: "reconciled", caller: "completed", agentLeg: null, at: c.at }, config));
+    expect(c.s.outcome).toBe("answered");
+    expect(c.freed()).toEqual(["ann"]);
+  });
+
+  it("a connected call whose agent leg Twilio says has ended rings everyone again", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.later(config.reconcileMs).run((t) => m.reconciled(t, { type: "reconciled", caller: "in-progress", agentLeg: "completed", at: c.at }, config));
+    expect(c.s.purpose).toBe("reconnect");
+  });
+
+  it("every phase but ended wakes the call session to reconcile", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(m.nextAlarm(c.s, config)).toBe(c.s.heardAt + config.reconcileMs);
+    c.park("ann");
+    expect(m.nextAlarm(c.s, config)).toBe(Math.min(c.s.heardAt + config.reconcileMs, c.s.lot?.returnsAt ?? Infinity));
+  });
+});
+
+describe("the lobby's own end", () => {
+  it("a stale lobby's action gets what the caller runs now; a current one under a caller still there takes a message", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    expect(c.run((t) => m.lobbyEnded(t, { type: "lobbyEnded", gen: 1, callerGone: false, at: c.at }))).toEqual({ run: "lobby", gen: 2 });
+    expect(c.s.phase).toBe("parked");
+    expect(c.run((t) => m.lobbyEnded(t, { type: "lobbyEnded", gen: 2, callerGone: false, at: c.at }))).toEqual({ run: "voicemail", gen: 3 });
   });
 });
