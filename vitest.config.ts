@@ -24,14 +24,15 @@ export default defineConfig(async () => {
       },
     });
   const common = {
-    // Every decision logs a JSON line; show them only for a failing test.
-    silent: "passed-only" as const,
     // Generous: races run many rounds, and two test files share two cores.
     testTimeout: 60_000,
     setupFiles: ["./test/worker/setup.ts"],
   };
   return {
     test: {
+      // Every decision logs a JSON line; show them only for a failing test (a root option: vitest
+      // ignores it inside a project).
+      silent: "passed-only" as const,
       projects: [
         { plugins: [workerd({})], test: { ...common, name: "worker", include: ["test/worker/**/*.test.ts"], exclude: [PARK_TIMEOUT_TESTS] } },
         // Its own workerd: real park-timeout alarms, two seconds after a park, with real clocks everywhere.

@@ -35,14 +35,13 @@ export function twilio(path: string, params: Record<string, string>, opts: { tok
   return SELF.fetch(url, { method: "POST", headers, body: new URLSearchParams(params).toString() });
 }
 
+/** Calls a test started with a signed voice webhook: their callers hang up after the test. */
+const started = new Set<string>();
+
 export async function incomingCall(callSid = newCallSid(), from = "+15551230001") {
+  started.add(callSid);
   const res = await twilio("/twilio/voice", { CallSid: callSid, AccountSid: "AC" + "0".repeat(32), From: from, To: "+15559990000", CallStatus: "ringing", Direction: "inbound" });
   return { callSid, res, xml: await res.text() };
-}
-
-/** The <Identity> values of a ring-group TwiML, in order. */
-export function identities(xml: string): string[] {
-  return [...xml.matchAll(/<Identity>([^<]+)<\/Identity>/g)].map((m) => m[1]!);
 }
 
 let passwordHash: Promise<string> | null = null;
@@ -133,13 +132,27 @@ export class Console {
 
 const openConsoles: Console[] = [];
 
-/** Connects a console for each agent, which makes them online and so rung. */
-export function online(list: TestAgent[]): Promise<Console[]> {
-  return Promise.all(list.map((a) => Console.open(a)));
+/** Reports the agent's phone ready (or not), as the console does when its Device registers. */
+export async function phoneReady(a: TestAgent, ready = true): Promise<void> {
+  const res = await api("/api/me/phone", a.cookie, { method: "PUT", body: JSON.stringify({ ready }) });
+  if (res.status !== 200) throw new Error(`phone state refused: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Connects a console for each agent and reports its phone ready, which makes them online and so
+ * rung (when available and idle). `phone: false` leaves the phone unreported: not rung.
+ */
+export async function online(list: TestAgent[], opts: { phone?: boolean } = {}): Promise<Console[]> {
+  const consoles = await Promise.all(list.map((a) => Console.open(a)));
+  if (opts.phone !== false) for (const a of list) await phoneReady(a);
+  return consoles;
 }
 
 // Storage is shared by the tests of a file: leave nobody available or connected for the next test.
 afterEach(async () => {
+  // Nobody may be left waiting in line for the next test: every caller hangs up.
+  for (const sid of [...started]) await callStatus(sid, "completed");
+  started.clear();
   for (const c of openConsoles.splice(0)) c.close();
   await db().update(agents).set({ available: false }).where(eq(agents.available, true));
 });
@@ -153,22 +166,38 @@ export async function agentRows(ids: string[]) {
   return db().select().from(agents).where(inArray(agents.id, ids));
 }
 
-export function legStatus(parent: string, agentId: string, status: string, sequence: number, legSid = "CA" + "1".repeat(16) + agentId.padEnd(16, "0").slice(0, 16)) {
-  return twilio("/twilio/leg-status", {
+/** The conference's status callback for a participant of the caller's lobby (generation `gen`). */
+export function conferenceEvent(callSid: string, event: "participant-join" | "participant-leave", label: string, legSid: string, opts: { gen?: number; reason?: string; sequence?: number } = {}) {
+  return twilio(`/twilio/conference?gen=${opts.gen ?? 1}`, {
+    AccountSid: "AC" + "0".repeat(32),
+    ConferenceSid: "CF" + "0".repeat(32),
+    FriendlyName: callSid,
+    StatusCallbackEvent: event,
     CallSid: legSid,
-    ParentCallSid: parent,
-    CallStatus: status,
-    To: `client:${agentId}`,
-    From: "+15551230001",
-    Direction: "outbound-dial",
-    SequenceNumber: String(sequence),
+    ParticipantLabel: label,
+    SequenceNumber: String(opts.sequence ?? 1),
+    Timestamp: new Date().toUTCString(),
+    ...(opts.reason ? { ReasonParticipantLeft: opts.reason, ParticipantCallStatus: opts.reason === "participant_hung_up" ? "completed" : "in-progress" } : {}),
   });
 }
 
-export function dialAction(parent: string, status: string) {
-  return twilio("/twilio/dial-action", { CallSid: parent, DialCallStatus: status, CallStatus: "in-progress" });
+/** The TwiML App's request when an agent's phone connects with `callerSid` and `ticket`. */
+export function connectRequest(agentId: string, params: Record<string, string>, legSid = newCallSid()) {
+  return twilio("/twilio/connect", {
+    AccountSid: "AC" + "0".repeat(32),
+    ApplicationSid: "AP" + "0".repeat(32),
+    CallSid: legSid,
+    From: `client:${agentId}`,
+    Caller: `client:${agentId}`,
+    To: "",
+    Called: "",
+    CallStatus: "ringing",
+    Direction: "inbound",
+    ApiVersion: "2010-04-01",
+    ...params,
+  });
 }
 
-export function callStatus(parent: string, status: string) {
-  return twilio("/twilio/call-status", { CallSid: parent, CallStatus: status });
+export function callStatus(callSid: string, status: string) {
+  return twilio("/twilio/call-status", { CallSid: callSid, CallStatus: status });
 }

@@ -50,7 +50,7 @@ export class Switchboard extends DurableObject<Env> {
     if (request.headers.get("Upgrade") !== "websocket" || !agentId) {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
-    const [{ voicemails, history }] = await Promise.all([this.readD1Settled(), this.loadTeam()]);
+    const [{ voicemails, history }] = await Promise.all([this.readD1Settled(), this.loadTeam(agentId)]);
     // From here to send() nothing awaits, so no message can slip between the snapshot and the feed.
     const before = this.eligibleSet();
     const wasOnline = this.onlineAgentIds().has(agentId);
@@ -133,7 +133,7 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   async agentFacts(agentId: string): Promise<AgentFacts> {
-    const team = await this.loadTeam();
+    const team = await this.loadTeam(agentId);
     const a = team.get(agentId);
     if (!a) return { eligible: false, busyWith: null };
     return { eligible: isEligible(this.overlay(a)), busyWith: a.currentCallSid };
@@ -141,7 +141,7 @@ export class Switchboard extends DurableObject<Env> {
 
   /** The console's phone is ready (or not): it is rung only while it is. Forgotten when the agent goes offline. */
   async setPhone(agentId: string, ready: boolean): Promise<AgentView | null> {
-    const team = await this.loadTeam();
+    const team = await this.loadTeam(agentId);
     const before = this.eligibleSet();
     this.phones.set(agentId, ready);
     this.ctx.storage.kv.put(PHONE_PREFIX + agentId, ready);
@@ -155,7 +155,7 @@ export class Switchboard extends DurableObject<Env> {
 
   /** The console's view of one agent, with what only the switchboard knows. */
   async agent(agentId: string): Promise<AgentView | null> {
-    const a = (await this.loadTeam()).get(agentId);
+    const a = (await this.loadTeam(agentId)).get(agentId);
     return a ? this.overlay(a) : null;
   }
 
@@ -230,11 +230,22 @@ export class Switchboard extends DurableObject<Env> {
 
   // ---- the team ----
 
-  /** The team, read from D1 once per wake-up; every change since came through publish(). */
-  private loadTeam(): Promise<Map<string, AgentView>> {
-    if (this.team) return Promise.resolve(this.team);
+  /**
+   * The team, read from D1 once per wake-up; every change since came through publish(). `expect`: an
+   * agent who must be in it (signed in, so in D1): an unknown one makes it read D1 again, keeping
+   * what the call sessions said of who holds a call.
+   */
+  private loadTeam(expect?: string): Promise<Map<string, AgentView>> {
+    if (this.team && (!expect || this.team.has(expect))) return Promise.resolve(this.team);
     this.teamLoading ??= listAgents(openDb(this.env.DB)).then((rows) => {
-      this.team ??= new Map(rows.map((r) => [r.id, agentView(r)]));
+      const known = this.team;
+      this.team = new Map(
+        rows.map((r) => {
+          const a = agentView(r);
+          const k = known?.get(a.id);
+          return [a.id, k ? { ...a, currentCallSid: k.currentCallSid, lastCallEndedAt: k.lastCallEndedAt } : a];
+        }),
+      );
       this.teamLoading = null;
       return this.team;
     });

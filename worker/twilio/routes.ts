@@ -165,7 +165,7 @@ twilioRoutes.post("/conference", async (c) => {
   if (event === "participant-join" || event === "participant-leave") {
     await calls(c, p.FriendlyName).conference(event, p.ParticipantLabel, p.CallSid, gen, p.ReasonParticipantLeft ?? null);
   }
-  log("twilio.conference", { callSid: p.FriendlyName, gen, event, label: p.ParticipantLabel, legSid: p.CallSid, reason: p.ReasonParticipantLeft });
+  log("twilio.conference", { callSid: p.FriendlyName, gen, callback: event, label: p.ParticipantLabel, legSid: p.CallSid, reason: p.ReasonParticipantLeft });
   return c.body(null, 204);
 });
 
