@@ -3,7 +3,8 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Switchboard } from "../../worker/switchboard/Switchboard";
 import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
-import { api, claim, Console, createAgents, identities, incomingCall, online, ORIGIN } from "./helpers";
+import type { ServerMessage } from "../../worker/protocol";
+import { api, claim, Console, createAgents, incomingCall, online, ORIGIN, phoneReady, ringEventsOf } from "./helpers";
 
 describe("a console connecting", () => {
   it("gets a snapshot of agents with presence and of the calls ringing and connected", async () => {
@@ -11,7 +12,7 @@ describe("a console connecting", () => {
     await online([a!, b!]);
     const ringing = await incomingCall();
     const active = await incomingCall();
-    await claim(active.callSid, identities(active.xml)[0] === a!.id ? a! : b!);
+    await claim(active.callSid, a!);
     const late = await Console.open(c!);
     const snap = late.messages[0]!;
     if (snap.type !== "snapshot") throw new Error("first message must be the snapshot");
@@ -75,7 +76,59 @@ describe("a console that stops pinging", () => {
       sb.prune(later);
     });
     await consoleA!.next((m) => m.type === "agent.presence" && m.agentId === b!.id && !m.online);
-    const { xml } = await incomingCall();
-    expect(identities(xml)).toEqual([a!.id]);
+    const { callSid } = await incomingCall();
+    const ring = await consoleA!.next<"call.ringing">((m) => m.type === "call.ringing" && m.call.callSid === callSid);
+    expect(ring.call.ringingCount).toBe(1);
+    expect(await stub.eligibleAgents()).toEqual([a!.id]);
+  });
+});
+
+const ringOf = (callSid: string) => (m: ServerMessage) => m.type === "call.ringing" && m.call.callSid === callSid;
+
+describe("who a call rings", () => {
+  it("not an agent whose phone is not ready; their console shows why they are not rung", async () => {
+    const [a, b] = await createAgents(2);
+    const [consoleA] = await online([a!]);
+    await online([b!], { phone: false });
+    const { callSid } = await incomingCall();
+    const ring = await consoleA!.next<"call.ringing">(ringOf(callSid));
+    expect(ring.call.ringingCount).toBe(1);
+    expect(ring.call.ringTargets).toBeNull();
+    expect((await claim(callSid, b!)).status).toBe(403);
+  });
+
+  it("an agent who becomes eligible while a caller waits is rung at once, and the ring is recorded", async () => {
+    const [a, b, c] = await createAgents(3);
+    const [consoleA] = await online([a!, b!]);
+    await online([c!], { phone: false });
+    const { callSid } = await incomingCall();
+    expect((await consoleA!.take<"call.ringing">(ringOf(callSid))).call.ringingCount).toBe(2);
+    await phoneReady(c!);
+    expect((await consoleA!.take<"call.ringing">(ringOf(callSid))).call.ringingCount).toBe(3);
+    expect((await claim(callSid, c!)).status).toBe(200);
+    await expect.poll(() => ringEventsOf(callSid)).toContain(`ring_start:${c!.id}`);
+  });
+
+  it("an agent who turns available or finishes a call is added to every waiting call", async () => {
+    const [a] = await createAgents(1, { available: false });
+    const [b] = await createAgents(1);
+    const [consoleA] = await online([a!, b!]);
+    const first = await incomingCall();
+    expect((await claim(first.callSid, b!)).status).toBe(200);
+    const second = await incomingCall();
+    const third = await incomingCall();
+    for (const sid of [second.callSid, third.callSid]) expect((await consoleA!.take<"call.ringing">(ringOf(sid))).call.ringingCount).toBe(0);
+    await api("/api/me/availability", a!.cookie, { method: "PUT", body: JSON.stringify({ available: true }) });
+    for (const sid of [second.callSid, third.callSid]) expect((await consoleA!.take<"call.ringing">(ringOf(sid))).call.ringingCount).toBe(1);
+    expect((await claim(third.callSid, a!)).status).toBe(200);
+  });
+
+  it("sends every console the same small view however large the team: a count, not a list", async () => {
+    const team = await createAgents(30);
+    const consoles = await online(team);
+    const { callSid } = await incomingCall();
+    const ring = await consoles[0]!.next<"call.ringing">(ringOf(callSid));
+    expect(ring.call.ringingCount).toBe(30);
+    expect(JSON.stringify(ring).length).toBeLessThan(700);
   });
 });
