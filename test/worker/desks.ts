@@ -1,14 +1,13 @@
-// Agents at work for the parking tests: a console, a simulated phone, and helpers that drive
-// parking, retrieval and transfers through the real API and the carrier simulator.
+// Agents at work through the carrier simulator: a console, a simulated phone, and helpers that drive
+// answering, parking, retrieval and transfers through the real API, as the console does.
 import { env } from "cloudflare:test";
-import { afterEach, expect, vi } from "vitest";
-import type { IncomingLeg } from "../../simulator/phoneProtocol";
+import { afterEach, expect } from "vitest";
 import { parkedCalls } from "../../worker/db/schema";
-import type { CallView, ServerMessage } from "../../worker/protocol";
+import type { CallView, ClaimResponse, RetrieveResponse, ServerMessage } from "../../worker/protocol";
 import { api, claim, Console, createAgents, db, online, type TestAgent } from "./helpers";
-import { closePhones, Phone, placeCall } from "./sim-helpers";
+import { closePhones, type Connected, Phone, placeCall, simState } from "./sim-helpers";
 
-/** One agent at work: their console, their simulated phone, and the leg they are on. */
+/** One agent at work: their console and their simulated phone. */
 export interface Desk {
   agent: TestAgent;
   console: Console;
@@ -19,12 +18,12 @@ const placed: string[] = [];
 
 export async function staff(n: number): Promise<Desk[]> {
   const agents = await createAgents(n);
-  const consoles = await online(agents);
   const phones = await Promise.all(agents.map((a) => Phone.register(a)));
+  const consoles = await online(agents);
   return agents.map((agent, i) => ({ agent, console: consoles[i]!, phone: phones[i]! }));
 }
 
-export async function call(opts: { speed?: number; message?: number } = {}): Promise<string> {
+export async function call(opts: { speed?: number; message?: number; from?: string } = {}): Promise<string> {
   const sid = await placeCall(opts);
   placed.push(sid);
   return sid;
@@ -35,6 +34,8 @@ export const post = (path: string, d: Desk, body?: unknown) =>
 export const park = (sid: string, d: Desk) => post(`/api/calls/${sid}/park`, d);
 export const retrieve = (sid: string, d: Desk) => post(`/api/calls/${sid}/retrieve`, d);
 export const transfer = (sid: string, d: Desk, to: string) => post(`/api/calls/${sid}/transfer`, d, { to });
+export const hangup = (sid: string, d: Desk) => post(`/api/calls/${sid}/hangup`, d);
+export const decline = (sid: string, d: Desk) => post(`/api/calls/${sid}/decline`, d);
 
 export function view(sid: string): Promise<CallView | null> {
   return env.CALLS.getByName(sid).view();
@@ -50,21 +51,34 @@ export async function connectedTo(d: Desk, sid: string): Promise<void> {
   await d.console.take((m) => m.type === "call.connected" && m.call.callSid === sid && m.agentId === d.agent.id);
 }
 
-/** Rings, claims and accepts: the agent is on the call. */
-export async function answer(d: Desk, sid: string): Promise<IncomingLeg> {
-  const leg = await d.phone.takeIncoming(sid, "inbound");
-  expect((await claim(sid, d.agent)).status).toBe(200);
-  d.phone.send("accept", leg);
+/** The ticket of a won claim (or retrieve); throws with the answer when it was not won. */
+export async function ticketOf(res: Response): Promise<string> {
+  const body = (await res.json()) as ClaimResponse | RetrieveResponse;
+  if (res.status !== 200 || !("ticket" in body)) throw new Error(`not won: ${res.status} ${JSON.stringify(body)}`);
+  return body.ticket;
+}
+
+/** Claims, connects the phone with the ticket, and waits until the product says so: the agent is on the call. */
+export async function answer(d: Desk, sid: string): Promise<Connected> {
+  await seen(d, sid, "call.ringing");
+  const leg = await d.phone.connect(sid, await ticketOf(await claim(sid, d.agent)));
+  expect(leg.accepted).toBe(true);
   await connectedTo(d, sid);
   return leg;
 }
 
-/** The retriever's console answers the new leg by itself, as the browser console does. */
-export async function pickUp(d: Desk, sid: string): Promise<IncomingLeg> {
-  const leg = await d.phone.takeIncoming(sid, "retrieve");
-  d.phone.send("accept", leg);
+/** Retrieves from the lot and connects with the ticket. */
+export async function pickUp(d: Desk, sid: string): Promise<Connected> {
+  const leg = await d.phone.connect(sid, await ticketOf(await retrieve(sid, d)));
+  expect(leg.accepted).toBe(true);
   await connectedTo(d, sid);
   return leg;
+}
+
+/** The caller's side at the carrier: who they are with and what they hear. */
+export async function caller(sid: string) {
+  const s = await simState(sid);
+  return { status: s.status, hears: s.hears, with: (s.conference?.participants ?? []).filter((p) => p !== sid) };
 }
 
 export async function lotRows() {
@@ -72,12 +86,8 @@ export async function lotRows() {
 }
 
 afterEach(async () => {
-  // No caller may be left anywhere but connected, parked, in voicemail or ended.
-  const phases = await Promise.all(placed.map(async (sid) => (await view(sid))?.phase ?? "ended"));
-  // Then every caller hangs up, which must free every parking slot for the next test.
+  // Every caller hangs up, which must end every call and free every parking slot for the next test.
   for (const sid of placed.splice(0)) await api(`/sim/calls/${sid}/hangup`, null, { method: "POST" });
   closePhones();
-  expect(phases.filter((p) => !["connected", "parked", "voicemail", "ended"].includes(p))).toEqual([]);
-  expect(await lotRows()).toEqual([]);
+  await expect.poll(lotRows, { timeout: 10_000 }).toEqual([]);
 });
-

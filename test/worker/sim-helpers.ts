@@ -1,7 +1,9 @@
-// Driving the carrier simulator from tests: place calls and play the agents' simulated phones.
+// Driving the carrier simulator from tests: place calls, and play the agents' simulated phones,
+// which connect to a caller with the ticket their claim won, as the console's phone does.
 import { env } from "cloudflare:test";
-import type { CarrierToPhone, IncomingLeg } from "../../simulator/phoneProtocol";
+import type { CarrierToPhone } from "../../simulator/phoneProtocol";
 import type { SimCallState } from "../../simulator/SimCall";
+import { CONNECT_PARAMS } from "../../worker/protocol";
 import { api, ORIGIN, type TestAgent } from "./helpers";
 import { Inbox } from "./inbox";
 
@@ -18,13 +20,27 @@ export async function simState(callSid: string): Promise<SimCallState> {
   return s;
 }
 
+/** Makes the simulator's next REST request(s) about this call suffer `fault`. */
+export async function injectFault(callSid: string, fault: "timeout-applied" | "timeout" | "429" | "500" | "21220", opts: { op?: "update" | "fetch"; times?: number; holdMs?: number } = {}): Promise<void> {
+  const res = await api("/sim/faults", null, { method: "POST", body: JSON.stringify({ callSid, fault, ...opts }) });
+  if (res.status !== 201) throw new Error(`fault refused: ${res.status} ${await res.text()}`);
+}
+
 const openPhones: Phone[] = [];
 
 export function closePhones(): void {
   for (const p of openPhones.splice(0)) p.close();
 }
 
-/** A simulated phone, as the console's simulator adapter will hold it. */
+/** How a connect ended: the agent's leg joined the caller, or it was refused or ended first. */
+export interface Connected {
+  legSid: string;
+  accepted: boolean;
+}
+
+let refs = 0;
+
+/** A simulated phone, as the console's simulator adapter holds it. */
 export class Phone {
   private readonly inbox: Inbox<CarrierToPhone>;
   private constructor(
@@ -52,31 +68,26 @@ export class Phone {
     return this.inbox.next(match, ms, `${this.agent.id}'s phone`);
   }
 
-  async incoming(parentCallSid: string): Promise<IncomingLeg> {
-    const m = await this.next((m) => m.type === "incoming" && m.call.parentCallSid === parentCallSid);
-    if (m.type !== "incoming") throw new Error("unreachable");
-    return m.call;
+  /** device.connect() with a caller and a ticket; resolves once the leg is answered, or ended first. */
+  async connect(callerSid: string, ticket: string): Promise<Connected> {
+    const ref = `r${++refs}`;
+    this.send({ type: "connect", ref, params: { [CONNECT_PARAMS.callerSid]: callerSid, [CONNECT_PARAMS.ticket]: ticket } });
+    const m = await this.inbox.next((m) => (m.type === "accept" || m.type === "disconnect") && m.ref === ref, 15_000, `${this.agent.id}'s phone`);
+    if (m.type !== "accept" && m.type !== "disconnect") throw new Error("unreachable");
+    return { legSid: m.callSid, accepted: m.type === "accept" };
   }
 
-  /** The next leg of this call not taken yet: a parked call rings the same phone again with a new leg. */
-  async takeIncoming(parentCallSid: string, purpose?: string, ms = 10_000): Promise<IncomingLeg> {
-    const m = await this.inbox.next(
-      (m) => m.type === "incoming" && m.call.parentCallSid === parentCallSid && (!purpose || m.call.customParameters.purpose === purpose),
-      ms,
-      `${this.agent.id}'s phone`,
-      true,
-    );
-    if (m.type !== "incoming") throw new Error("unreachable");
-    return m.call;
+  /** The leg ended (the caller hung up, a park or transfer moved them, the product ended it). */
+  async disconnected(legSid: string, ms = 10_000): Promise<void> {
+    await this.next((m) => m.type === "disconnect" && m.callSid === legSid, ms);
   }
 
-  /** Waits for and removes the next matching message. */
-  take(match: (m: CarrierToPhone) => boolean, ms = 10_000): Promise<CarrierToPhone> {
-    return this.inbox.next(match, ms, `${this.agent.id}'s phone`, true);
+  hangup(legSid: string): void {
+    this.send({ type: "disconnect", callSid: legSid });
   }
 
-  send(type: "accept" | "reject" | "disconnect", leg: IncomingLeg): void {
-    this.ws.send(JSON.stringify({ type, callSid: leg.callSid, parentCallSid: leg.parentCallSid }));
+  send(m: { type: string } & Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(m));
   }
 
   close(): void {
