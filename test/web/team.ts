@@ -31,6 +31,16 @@ function keepJournal(page: Page): void {
     if (m.type() === "error" || m.type() === "warning") journal.push(`${Date.now() - t0} ms console.${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => journal.push(`${Date.now() - t0} ms page error: ${e.message}`));
+  // The switchboard's messages to this console, in order: what the board was told, and when.
+  page.on("websocket", (ws) => {
+    const path = new URL(ws.url()).pathname;
+    journal.push(`${Date.now() - t0} ms ${path} opened`);
+    ws.on("framereceived", (f) => {
+      const text = typeof f.payload === "string" ? f.payload : "";
+      if (text !== "pong") journal.push(`${Date.now() - t0} ms ${path} ← ${text.slice(0, 300)}`);
+    });
+    ws.on("close", () => journal.push(`${Date.now() - t0} ms ${path} closed`));
+  });
 }
 
 /** Cuts and restores a console's switchboard connection, as a flaky network would. */

@@ -37,6 +37,12 @@ export const transfer = (sid: string, d: Desk, to: string) => post(`/api/calls/$
 export const hangup = (sid: string, d: Desk) => post(`/api/calls/${sid}/hangup`, d);
 export const decline = (sid: string, d: Desk) => post(`/api/calls/${sid}/decline`, d);
 
+/** The agent's own availability toggle, as the console sets it. */
+export async function setAvailable(d: Desk, available: boolean): Promise<void> {
+  const res = await api("/api/me/availability", d.agent.cookie, { method: "PUT", body: JSON.stringify({ available }) });
+  if (res.status !== 200) throw new Error(`availability refused: ${res.status} ${await res.text()}`);
+}
+
 export function view(sid: string): Promise<CallView | null> {
   return env.CALLS.getByName(sid).view();
 }
@@ -60,7 +66,8 @@ export async function ticketOf(res: Response): Promise<string> {
 
 /** Claims, connects the phone with the ticket, and waits until the product says so: the agent is on the call. */
 export async function answer(d: Desk, sid: string): Promise<Connected> {
-  await seen(d, sid, "call.ringing");
+  // Rung at some point (a call.ringing, or a claim_released back to ringing): the console shows Answer.
+  await d.console.next((m) => "call" in m && m.call.callSid === sid && m.call.phase === "ringing");
   const leg = await d.phone.connect(sid, await ticketOf(await claim(sid, d.agent)));
   expect(leg.accepted).toBe(true);
   await connectedTo(d, sid);

@@ -61,9 +61,15 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   function onMessage(msg: ServerMessage): void {
     const before = current;
     current = apply(current, msg);
+    // What changed is read before the store is updated: reconcile() keeps the plain objects it is
+    // given and later rewrites them in place, so after setBoard the objects `before` shares with the
+    // store already hold the new values (a claimed call no longer looked like it had rung here, and
+    // "Answered by …" was never said; found by the browser tests).
+    const said = noticesFor(before, current, msg, me.id);
+    const rung = newRings(before, current, me.id);
     setBoard(reconcile(current));
-    for (const n of noticesFor(before, current, msg, me.id)) notice(n.text, n.tone);
-    for (const call of newRings(before, current, me.id)) notifyRing(call.callSid, call.from);
+    for (const n of said) notice(n.text, n.tone);
+    for (const call of rung) notifyRing(call.callSid, call.from);
     // The server forgets a phone's readiness when the agent's last console goes offline: say it again.
     if (msg.type === "snapshot") tellServerPhone(true);
     reviewPhoneLegs();
@@ -195,7 +201,11 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     if (!phone) throw new Error("the phone has not started");
     legs = [...legs.filter((l) => l.callSid !== callSid), { callSid, connected: false, seenMine: isMine(current, callSid, me.id) }];
     try {
-      await phone.connect(callSid, ticket);
+      const joining = phone.connect(callSid, ticket);
+      // Mute pressed before the leg existed (the card shows the call as soon as the board says it
+      // is claimed, which can be before the claim's own answer): the new leg starts muted.
+      if (muted()) phone.mute(callSid, true);
+      await joining;
     } catch (e) {
       legs = legs.filter((l) => l.callSid !== callSid);
       throw e;
@@ -204,17 +214,16 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
 
   /** Claim (or retrieve) first, then connect the phone: the server decides who gets the call. */
   function take(kind: TakeKind, callSid: string, request: () => Promise<ClaimResponse | RetrieveResponse>, onWon?: () => void): Promise<TakeOutcome> {
+    // A new call starts unmuted. Said before the request, not once it is won: the board can show the
+    // call on the card (with its Mute button) before the claim's HTTP answer arrives, and a Mute
+    // pressed then was undone when the answer came (found by the browser tests).
+    setMuted(false);
     return takeCall(kind, callSid, {
       request,
       connect: connectPhone,
       release: (sid, reason) => api.release(sid, reason),
       name,
-      won: () => {
-        // A new call starts unmuted. Said before the connect, not after: the agent may press Mute
-        // while the leg joins (the card shows the call from the claim on).
-        setMuted(false);
-        onWon?.();
-      },
+      won: () => onWon?.(),
     });
   }
 

@@ -26,8 +26,8 @@ function callSession(c: Ctx) {
 }
 
 /** A refusal from the call session, with its reason in words. */
-function refused(reply: { status: 403 | 404 | 409 | 410 | 502; why: string | null }): never {
-  throw new HttpError(reply.status, reply.why ?? "refused");
+function refused(reply: { status: number; why: string | null }): never {
+  throw new HttpError(reply.status as 403 | 404 | 409 | 410 | 502, reply.why ?? "refused");
 }
 
 callRoutes.post("/:sid/claim", async (c) => {

@@ -81,6 +81,20 @@ export class Switchboard extends DurableObject<Env> {
   async publish(messages: ServerMessage[], agents: AgentPatch[] = []): Promise<void> {
     const team = await this.loadTeam();
     const before = this.eligibleSet();
+    // Who holds a call first, so that the calls' counts below already reflect it.
+    const patched: AgentView[] = [];
+    for (const p of agents) {
+      const a = team.get(p.agentId);
+      if (!a) continue;
+      const next = p.busy
+        ? { ...a, currentCallSid: p.callSid }
+        : a.currentCallSid === p.callSid
+          ? { ...a, currentCallSid: null, lastCallEndedAt: p.callEnded ? p.at : a.lastCallEndedAt }
+          : a;
+      if (next === a) continue;
+      team.set(a.id, next);
+      patched.push(next);
+    }
     const calls = new Map<string, CallView>();
     for (const raw of messages) {
       let msg = raw;
@@ -103,18 +117,7 @@ export class Switchboard extends DurableObject<Env> {
       this.broadcast(msg);
     }
     for (const call of calls.values()) this.remember(call);
-    for (const p of agents) {
-      const a = team.get(p.agentId);
-      if (!a) continue;
-      const next = p.busy
-        ? { ...a, currentCallSid: p.callSid }
-        : a.currentCallSid === p.callSid
-          ? { ...a, currentCallSid: null, lastCallEndedAt: p.callEnded ? p.at : a.lastCallEndedAt }
-          : a;
-      if (next === a) continue;
-      team.set(a.id, next);
-      this.broadcast({ type: "agent.updated", agent: this.overlay(next) });
-    }
+    for (const a of patched) this.broadcast({ type: "agent.updated", agent: this.overlay(a) });
     this.reRing(before);
   }
 
