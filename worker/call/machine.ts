@@ -553,6 +553,13 @@ export function twilioResult(t: Tx, input: Extract<Input, { type: "twilioResult"
     return null;
   }
   if (input.outcome === "gone") {
+    if (s.undo && r.op !== "hangup" && s.undo.gen === r.gen) {
+      // The caller had left while still with their agent, before the move reached Twilio.
+      s.callerGone = true;
+      t.record("caller_hangup", s.undo.back.agentId, { while: "connected", source: `rest_${r.op}` }, at);
+      end(t, "answered", at);
+      return null;
+    }
     callerGone(t, `rest_${r.op}`, at);
     return null;
   }
