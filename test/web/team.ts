@@ -1,5 +1,10 @@
 // Shared by the browser tests: Chromium, the three demo agents signed in each in their own browser
-// context, calls placed through the carrier simulator, screenshots.
+// context, calls placed through the carrier simulator, what the carrier says of them, screenshots.
+//
+// The lobby model: a caller waits alone in a conference of their own at the (simulated) carrier; the
+// consoles ring from the switchboard's board, not from the phone; Answer claims the call and only the
+// winner's phone connects, with the ticket the claim gave. So a ring is seen on the board, and who is
+// talking to the caller is asked of the carrier (which phone's leg joined the caller's conference).
 import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
@@ -13,7 +18,7 @@ export const NAMES: Record<Who, string> = { alice: "Alice Adams", bob: "Bob Brow
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
-/** Each console's call requests and browser errors, printed when a test fails. */
+/** Each console's call and phone requests, its sockets' messages and its browser errors, printed when a test fails. */
 const journals = new WeakMap<Page, string[]>();
 /** The calls this test placed. */
 const placed: string[] = [];
@@ -23,7 +28,7 @@ function keepJournal(page: Page): void {
   journals.set(page, journal);
   const t0 = Date.now();
   page.on("response", async (r) => {
-    if (!r.url().includes("/api/calls/")) return;
+    if (!r.url().includes("/api/calls/") && !r.url().endsWith("/api/me/phone")) return;
     const body = await r.text().catch(() => "");
     journal.push(`${Date.now() - t0} ms ${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()} ${body.slice(0, 200)}`);
   });
@@ -31,22 +36,60 @@ function keepJournal(page: Page): void {
     if (m.type() === "error" || m.type() === "warning") journal.push(`${Date.now() - t0} ms console.${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => journal.push(`${Date.now() - t0} ms page error: ${e.message}`));
-  // The switchboard's messages to this console, in order: what the board was told, and when.
+  // What the switchboard told the board, and what the phone and the carrier said to each other.
   page.on("websocket", (ws) => {
     const path = new URL(ws.url()).pathname;
-    journal.push(`${Date.now() - t0} ms ${path} opened`);
-    ws.on("framereceived", (f) => {
+    const frame = (dir: string) => (f: { payload: string | Buffer }) => {
       const text = typeof f.payload === "string" ? f.payload : "";
-      if (text !== "pong") journal.push(`${Date.now() - t0} ms ${path} ← ${text.slice(0, 300)}`);
-    });
+      if (text !== "ping" && text !== "pong") journal.push(`${Date.now() - t0} ms ${path} ${dir} ${text.slice(0, 300)}`);
+    };
+    journal.push(`${Date.now() - t0} ms ${path} opened`);
+    ws.on("framereceived", frame("←"));
+    if (path === "/sim/phone") ws.on("framesent", frame("→"));
     ws.on("close", () => journal.push(`${Date.now() - t0} ms ${path} closed`));
   });
 }
 
-/** Cuts and restores a console's switchboard connection, as a flaky network would. */
-export interface Cable {
-  cut(): void;
-  restore(): void;
+/**
+ * One of a console's WebSockets (the switchboard's, or the simulated phone's), proxied by Playwright
+ * so that the test can cut it as a flaky network would (setOffline does not close sockets). Cutting
+ * closes both ends (the server sees the socket go too) and refuses new connections until restored.
+ */
+export class Cable {
+  private live: WebSocketRoute[] = [];
+  private isUp: boolean;
+
+  /** `down`: refused from the start. */
+  constructor(opts: { down?: boolean } = {}) {
+    this.isUp = !opts.down;
+  }
+
+  get up(): boolean {
+    return this.isUp;
+  }
+
+  cut(): void {
+    this.isUp = false;
+    for (const ws of this.live.splice(0)) void ws.close({ code: 4001, reason: "network down" });
+  }
+
+  restore(): void {
+    this.isUp = true;
+  }
+
+  async attach(page: Page, url: RegExp): Promise<void> {
+    await page.routeWebSocket(url, (ws) => {
+      if (!this.isUp) return void ws.close({ code: 4001, reason: "network down" });
+      ws.connectToServer();
+      this.live.push(ws);
+    });
+  }
+}
+
+/** Which of a console's sockets the test holds: the switchboard's (`board`) and the simulated phone's. */
+export interface Wires {
+  board?: Cable;
+  phone?: Cable;
 }
 
 /** Call inside a describe: one Chromium for its tests, and a clean slate (no context, no live call) after each. */
@@ -72,9 +115,11 @@ export function useChromium(): void {
       }
     }
     placed.length = 0;
-    for (const c of contexts.splice(0)) await c.close();
     // Whatever a failed test left, every caller hangs up, so the next test starts with idle agents.
+    // Callers first, consoles after: a console closed under a connected call would drop the agent's
+    // leg and ring the others again for nothing.
     await hangUpEveryCaller();
+    for (const c of contexts.splice(0)) await c.close();
   });
   afterAll(async () => {
     await browser?.close();
@@ -87,43 +132,37 @@ async function whatItShows(page: Page): Promise<string> {
     const cards = [...document.querySelectorAll("[data-testid^=agent-card-]")].map((c) => `  ${c.getAttribute("data-testid")} [${c.getAttribute("data-state")}] ${text(c)}`);
     const notices = [...document.querySelectorAll("[data-testid=notice]")].map((n) => `  notice: ${text(n)}`);
     const panel = (id: string) => `  ${text(document.querySelector(`[aria-labelledby=${id}]`))}`;
-    return [`${text(document.querySelector(".me"))}:`, ...cards, panel("lot-title"), panel("waiting-title"), panel("history-title"), ...notices].join("\n");
+    const banner = document.querySelector("[data-testid=phone-banner]");
+    const link = text(document.querySelector("[data-testid=connection-status]"));
+    return [
+      `${text(document.querySelector(".me"))} (${link || "no board"}):`,
+      ...(banner ? [`  phone banner: ${text(banner)}`] : []),
+      ...cards,
+      panel("lot-title"),
+      panel("waiting-title"),
+      panel("history-title"),
+      ...notices,
+    ].join("\n");
   });
 }
 
 export async function hangUpEveryCaller(): Promise<void> {
-  const { calls } = (await (await fetch(baseUrl + "/sim/calls")).json()) as { calls: { callSid: string; status: string }[] };
-  for (const c of calls.filter((c) => c.status !== "completed")) await callerHangsUp(c.callSid);
+  const calls = await simCalls();
+  const live = calls.filter((c) => c.status !== "completed" && c.status !== "canceled");
+  for (const c of live.filter((c) => c.kind === "caller")) await callerHangsUp(c.callSid);
 }
 
 export async function callerHangsUp(callSid: string): Promise<void> {
   await fetch(`${baseUrl}/sim/calls/${callSid}/hangup`, { method: "POST" });
 }
 
-export async function signIn(who: Who, cable?: (c: Cable) => void): Promise<Page> {
+export async function signIn(who: Who, wires: Wires = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
   contexts.push(context);
   const page = await context.newPage();
   keepJournal(page);
-  if (cable) {
-    // Playwright proxies the console's WebSocket, so the test can drop it (setOffline does not close sockets).
-    let connected = true;
-    const live: WebSocketRoute[] = [];
-    await page.routeWebSocket(/\/api\/console$/, (ws) => {
-      if (!connected) return void ws.close({ code: 4001, reason: "network down" });
-      ws.connectToServer();
-      live.push(ws);
-    });
-    cable({
-      cut: () => {
-        connected = false;
-        for (const ws of live.splice(0)) void ws.close({ code: 4001, reason: "network down" });
-      },
-      restore: () => {
-        connected = true;
-      },
-    });
-  }
+  await wires.board?.attach(page, /\/api\/console$/);
+  await wires.phone?.attach(page, /\/sim\/phone$/);
   await page.goto(baseUrl!);
   await page.getByLabel("E-mail").fill(`${who}@example.com`);
   await page.getByLabel("Password").fill(`${who}-demo-password`);
@@ -132,16 +171,27 @@ export async function signIn(who: Who, cable?: (c: Cable) => void): Promise<Page
   return page;
 }
 
-/** Signs the three demo agents in, each available, each in their own browser context. */
-export async function team(cabled?: { who: Who; cable: (c: Cable) => void }): Promise<Record<Who, Page>> {
-  const pages = await Promise.all(AGENTS.map((who) => signIn(who, cabled?.who === who ? cabled.cable : undefined)));
+/**
+ * Signs the three demo agents in, each available, each in their own browser context, and waits until
+ * every console sees every agent available and every phone ready (or, for a phone whose cable starts
+ * cut, not ready: its own console says why, the others that it is not rung).
+ */
+export async function team(wires: Partial<Record<Who, Wires>> = {}): Promise<Record<Who, Page>> {
+  const pages = await Promise.all(AGENTS.map((who) => signIn(who, wires[who])));
   const byName = Object.fromEntries(AGENTS.map((w, i) => [w, pages[i]!])) as Record<Who, Page>;
   for (const [who, page] of Object.entries(byName)) {
     const toggle = page.getByTestId(`agent-card-${who}`).getByTestId("availability-toggle");
     if (!(await toggle.isChecked())) await toggle.check();
   }
-  // Every console sees every agent online and available before a call comes in.
-  for (const page of pages) for (const w of AGENTS) await card(page, w).and(page.locator("[data-state=available]")).waitFor();
+  for (const who of AGENTS) {
+    const phoneUp = wires[who]?.phone?.up ?? true;
+    if (!phoneUp) await byName[who].getByTestId("phone-banner").waitFor();
+    for (const w of AGENTS) {
+      const page = byName[w];
+      await card(page, who).and(page.locator("[data-state=available]")).waitFor();
+      if (w !== who) await card(page, who).getByTestId("card-phone").waitFor({ state: phoneUp ? "detached" : "visible" });
+    }
+  }
   return byName;
 }
 
@@ -165,9 +215,69 @@ export async function shoot(name: string, pages: Partial<Record<Who, Page>>): Pr
   for (const [who, page] of Object.entries(pages)) await page.screenshot({ path: `${SHOTS}/${name}-${who}.png` });
 }
 
+/** Presses Hang up on `page`'s own card: the call ends there (the board says so, not just the button). */
 export async function endCall(page: Page): Promise<void> {
   await page.getByTestId("hangup").click();
   await page.getByTestId("hangup").waitFor({ state: "detached" });
+}
+
+/** The waiting panel's row of this caller on `page`. */
+export const waitingRow = (page: Page, from: string) => page.getByTestId("waiting-call").filter({ hasText: from });
+
+// ---- what the carrier says (the simulator's own routes) ----
+
+interface SimCallSummary {
+  callSid: string;
+  kind: "caller" | "agent";
+  identity: string | null;
+  status: string;
+  startedAt: number;
+}
+
+export interface CarrierCall {
+  callSid: string;
+  kind: "caller" | "agent";
+  identity: string | null;
+  status: string;
+  /** What the party hears: wait-music, hold-music, announcement, silence, bridged; null outside a conference. */
+  hears: string | null;
+  muted: boolean;
+  customParameters: Record<string, string>;
+  startedAt: number;
+}
+
+async function simCalls(): Promise<SimCallSummary[]> {
+  return ((await (await fetch(`${baseUrl}/sim/calls`)).json()) as { calls: SimCallSummary[] }).calls;
+}
+
+/** One call (a caller, or an agent's phone leg) as the carrier has it now. */
+export async function carrierCall(callSid: string): Promise<CarrierCall> {
+  const res = await fetch(`${baseUrl}/sim/calls/${callSid}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { call: CarrierCall }).call;
+}
+
+/** Every phone leg that presented a ticket for this caller (device.connect), whatever became of it: `identity status`. */
+export async function legsFor(callSid: string): Promise<string[]> {
+  const caller = await carrierCall(callSid);
+  // Only legs placed since the caller called can be theirs: the others are not fetched.
+  const legs = (await simCalls()).filter((c) => c.kind === "agent" && c.startedAt >= caller.startedAt);
+  const full = await Promise.all(legs.map((l) => carrierCall(l.callSid)));
+  return full.filter((l) => l.customParameters.callerSid === callSid).map((l) => `${l.identity} ${l.status}`);
+}
+
+/** The agents whose phone's leg is in the caller's conference now, by the carrier's word, with the leg. */
+export async function bridgedWith(callSid: string): Promise<{ identity: string | null; legSid: string; muted: boolean }[]> {
+  const res = await fetch(`${baseUrl}/sim/conferences/${callSid}`);
+  const { conference } = (await res.json()) as { conference: { current: { participants: { callSid: string; label: string | null; muted: boolean }[] } | null } };
+  const agents = (conference.current?.participants ?? []).filter((p) => p.label === "agent");
+  return Promise.all(agents.map(async (p) => ({ identity: (await carrierCall(p.callSid)).identity, legSid: p.callSid, muted: p.muted })));
+}
+
+/** Who is talking to the caller, by the carrier's word: the identities bridged with them (sorted). */
+export async function talkingTo(callSid: string): Promise<string[]> {
+  const [caller, agents] = await Promise.all([carrierCall(callSid), bridgedWith(callSid)]);
+  return caller.hears === "bridged" ? agents.map((a) => a.identity ?? "?").sort() : [];
 }
 
 /**

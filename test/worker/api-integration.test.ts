@@ -34,7 +34,8 @@ describe("sessions", () => {
   });
 
   it("answers every API route without a session with 401", async () => {
-    for (const [method, path] of [["GET", "/api/me"], ["PUT", "/api/me/availability"], ["GET", "/api/agents"], ["GET", "/api/console"], ["GET", "/api/voice-token"], ["POST", "/api/calls/CA00000000000000000000000000000000/decline"]] as const) {
+    const call = "/api/calls/CA00000000000000000000000000000000";
+    for (const [method, path] of [["GET", "/api/me"], ["PUT", "/api/me/availability"], ["PUT", "/api/me/phone"], ["GET", "/api/agents"], ["GET", "/api/console"], ["GET", "/api/voice-token"], ["POST", `${call}/decline`], ["POST", `${call}/claim`], ["POST", `${call}/release`], ["POST", `${call}/hangup`]] as const) {
       expect((await api(path, null, { method })).status, `${method} ${path}`).toBe(401);
     }
   });
@@ -46,7 +47,7 @@ describe("availability", () => {
     const [, consoleB] = await online([a!, b!]);
     const res = await api("/api/me/availability", a!.cookie, { method: "PUT", body: JSON.stringify({ available: false }) });
     expect(res.status).toBe(200);
-    const m = await consoleB!.next<"agent.updated">((m) => m.type === "agent.updated" && m.agent.id === a!.id);
+    const m = await consoleB!.next<"agent.updated">((m) => m.type === "agent.updated" && m.agent.id === a!.id && !m.agent.available);
     expect(m.agent).toMatchObject({ available: false, online: true });
   });
 
@@ -124,4 +125,40 @@ it("answers unknown routes with a JSON 404", async () => {
   const res = await SELF.fetch(ORIGIN + "/api/nothing-here");
   expect(res.status).toBe(404);
   expect(await res.json()).toHaveProperty("error");
+});
+
+describe("the phone's readiness", () => {
+  it("is reported by the agent's console, shown to everyone, and refused in a wrong shape", async () => {
+    const [a, b] = await createAgents(2);
+    const [, consoleB] = await online([a!, b!], { phone: false });
+    const res = await api("/api/me/phone", a!.cookie, { method: "PUT", ...json({ ready: true }) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ agent: { id: a!.id, phoneReady: true, online: true } });
+    await consoleB!.next((m) => m.type === "agent.updated" && m.agent.id === a!.id && m.agent.phoneReady);
+    for (const body of [{ ready: "yes" }, { ready: true, agentId: b!.id }, {}]) {
+      expect((await api("/api/me/phone", a!.cookie, { method: "PUT", ...json(body) })).status, JSON.stringify(body)).toBe(400);
+    }
+  });
+
+  it("is forgotten when the agent's last console goes offline", async () => {
+    const [a, b] = await createAgents(2);
+    const [consoleA, consoleB] = await online([a!, b!]);
+    consoleA!.close();
+    await consoleB!.next((m) => m.type === "agent.presence" && m.agentId === a!.id && !m.online);
+    await online([a!], { phone: false });
+    expect(await (await api("/api/me", a!.cookie)).json()).toMatchObject({ agent: { online: true, phoneReady: false } });
+  });
+});
+
+describe("call actions refused with a reason, changing nothing", () => {
+  it("a release or hang-up by an agent who is not on the call, a malformed call id, a release without a reason", async () => {
+    const [a] = await createAgents(1);
+    const sid = "CA" + "0".repeat(31) + "1";
+    expect((await api(`/api/calls/not-a-sid/claim`, a!.cookie, { method: "POST" })).status).toBe(400);
+    expect((await api(`/api/calls/${sid}/release`, a!.cookie, { method: "POST", ...json({}) })).status).toBe(400);
+    expect((await api(`/api/calls/${sid}/release`, a!.cookie, { method: "POST", ...json({ reason: "mic" }) })).status).toBe(404);
+    expect((await api(`/api/calls/${sid}/hangup`, a!.cookie, { method: "POST" })).status).toBe(404);
+    const body = await (await api(`/api/calls/${sid}/hangup`, a!.cookie, { method: "POST", ...json({ agentId: "x" }) })).json();
+    expect(body).toMatchObject({ error: expect.stringContaining("no body") });
+  });
 });
