@@ -11,9 +11,10 @@ const TOKEN_TTL_SECONDS = 3600;
 voiceTokenRoutes.get("/voice-token", requireSession, (c) => {
   const env = c.env;
   if (!c.var.config.twilioMode) throw new HttpError(409, "no Twilio account is configured: the console uses the built-in simulator");
-  if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_API_KEY_SID || !env.TWILIO_API_KEY_SECRET) {
+  // The TwiML App is the only way a phone reaches a caller (its Voice URL is /twilio/connect).
+  if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_API_KEY_SID || !env.TWILIO_API_KEY_SECRET || !env.TWILIO_TWIML_APP_SID) {
     log("voice_token.misconfigured", { agentId: c.var.agent.id }, "error");
-    throw new HttpError(503, "TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET must be set to issue voice tokens");
+    throw new HttpError(503, "TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET and TWILIO_TWIML_APP_SID must be set to issue voice tokens");
   }
   const token = new AccessToken(env.TWILIO_ACCOUNT_SID, env.TWILIO_API_KEY_SID, env.TWILIO_API_KEY_SECRET, {
     identity: c.var.agent.id,
