@@ -266,12 +266,20 @@ export async function legsFor(callSid: string): Promise<string[]> {
   return full.filter((l) => l.customParameters.callerSid === callSid).map((l) => `${l.identity} ${l.status}`);
 }
 
-/** The agents whose phone's leg is in the caller's conference now, by the carrier's word, with the leg. */
+/**
+ * The agents whose phone's leg is in the caller's conference now, by the carrier's word: the leg, and
+ * whether the phone muted it (the SDK's call.mute(), as the carrier has it on the leg).
+ */
 export async function bridgedWith(callSid: string): Promise<{ identity: string | null; legSid: string; muted: boolean }[]> {
   const res = await fetch(`${baseUrl}/sim/conferences/${callSid}`);
-  const { conference } = (await res.json()) as { conference: { current: { participants: { callSid: string; label: string | null; muted: boolean }[] } | null } };
+  const { conference } = (await res.json()) as { conference: { current: { participants: { callSid: string; label: string | null }[] } | null } };
   const agents = (conference.current?.participants ?? []).filter((p) => p.label === "agent");
-  return Promise.all(agents.map(async (p) => ({ identity: (await carrierCall(p.callSid)).identity, legSid: p.callSid, muted: p.muted })));
+  return Promise.all(
+    agents.map(async (p) => {
+      const leg = await carrierCall(p.callSid);
+      return { identity: leg.identity, legSid: p.callSid, muted: leg.muted };
+    }),
+  );
 }
 
 /** Who is talking to the caller, by the carrier's word: the identities bridged with them (sorted). */

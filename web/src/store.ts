@@ -53,6 +53,9 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   const name = (id: string | null | undefined) => (id ? (current.agents[id]?.name ?? id) : "another agent");
 
   function notice(text: string, tone: Notice["tone"] = "info"): void {
+    // One notice says a thing once: an agent who pressed Answer and lost hears "Answered by …" both
+    // from the claim's 409 and from the board's message, and showed it twice (found by the browser tests).
+    if (notices().some((n) => n.text === text && n.tone === tone)) return;
     const n = { id: ++noticeId, text, tone };
     setNotices((all) => [...all, n]);
     setTimeout(() => setNotices((all) => all.filter((x) => x.id !== n.id)), NOTICE_MS);

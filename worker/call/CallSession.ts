@@ -10,7 +10,7 @@ import { twilioUrls } from "../twilio/paths";
 import { carrierRest, classifyRestError } from "../twilio/rest";
 import { lobbyTwiml, voicemailTwiml } from "../twilio/twiml";
 import * as m from "./machine";
-import { type CallConfig, type CallState, type Effect, type Input, type Reply, type Step, type TwilioOp, type TwilioOutcome } from "./machine";
+import { type CallConfig, type CallState, type Effect, type Reply, type Step, type TwilioOp, type TwilioOutcome } from "./machine";
 import { applyEntries, type OutboxEntry, outboxMessages } from "./record";
 
 const STATE_KEY = "state";
@@ -215,7 +215,7 @@ export class CallSession extends DurableObject<Env> {
       this.outbox.push({ call: m.view(this.state), effects });
       this.ctx.storage.kv.put(OUTBOX_KEY, this.outbox);
     }
-    log("call.decision", { callSid: this.state?.callSid ?? null, reply: step.reply, phase: this.state?.phase ?? null });
+    log("call.decision", { callSid: this.state?.callSid ?? null, reply: redacted(step.reply), phase: this.state?.phase ?? null });
     if (effects.length > 0) {
       await this.guardOutbox();
       // Answer only once every console knows: the caller of claim() can rely on it.
@@ -350,4 +350,7 @@ export class CallSession extends DurableObject<Env> {
   }
 }
 
-export type { Input };
+/** A reply as logged: a ticket is a credential while its lease lasts, and never goes into a log. */
+function redacted(reply: Reply): Reply {
+  return reply && "ticket" in reply ? { ...reply, ticket: "(redacted)" } : reply;
+}
