@@ -1,7 +1,7 @@
 // Part 2: N agents claim the same call at the same instant; exactly one may win, every time.
-import { performance } from "node:perf_hooks";
-import { agentId, newCallSid, type Product } from "./product.ts";
+import { newCallSid, type Product } from "./product.ts";
 import { summarize, type Summary } from "./stats.ts";
+import { isLobby } from "./webhook.ts";
 
 export interface ClaimResult {
   contenders: number;
@@ -13,8 +13,8 @@ export interface ClaimResult {
 }
 
 /**
- * `agents` are online and available; the call rings the 10 longest idle of them (Twilio's <Dial>
- * limit), and all `agents` claim at once: the others are refused (403), which is contention too.
+ * `agents` are eligible (console online, phone ready, available, idle), so the call rings every one
+ * of them, and all claim at once: one 200 with a ticket, the others 409.
  */
 export async function claimContention(p: Product, agents: number[], calls: number): Promise<ClaimResult> {
   const latencies: number[] = [];
@@ -23,22 +23,15 @@ export async function claimContention(p: Product, agents: number[], calls: numbe
   for (let i = 0; i < calls; i++) {
     const sid = newCallSid();
     const voice = await p.voice(sid);
-    const rung = [...(await voice.text()).matchAll(/<Identity>([^<]+)<\/Identity>/g)].map((m) => m[1]);
-    const contenders = agents.length <= 10 ? agents.filter((a) => rung.includes(agentId(a))) : agents;
-    const statuses = await Promise.all(
-      contenders.map(async (a) => {
-        const t0 = performance.now();
-        const res = await p.claim(sid, a);
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t0);
-        return res.status;
-      }),
-    );
-    if (statuses.filter((s) => s === 200).length !== 1) wrongWinners++;
-    const odd = statuses.filter((s) => s !== 200 && s !== 409 && s !== 403);
-    if (odd.length) console.error(`bench: claims answered ${[...new Set(odd)].join(", ")} (voice answered ${voice.status})`);
+    if (!isLobby(await voice.text(), sid)) throw new Error(`the voice webhook did not put the caller in a lobby (${voice.status})`);
+    const claims = await Promise.all(agents.map((a) => p.timedClaim(sid, a)));
+    for (const c of claims) latencies.push(c.answered - c.sent);
+    const won = claims.filter((c) => c.status === 200);
+    if (won.length !== 1 || !won[0]!.ticket) wrongWinners++;
+    const odd = claims.filter((c) => c.status !== 200 && c.status !== 409).map((c) => c.status);
+    if (odd.length) console.error(`bench: claims answered ${[...new Set(odd)].join(", ")}`);
     errors += odd.length;
-    await p.callStatus(sid, "completed"); // frees the winner for the next call
+    await (await p.callStatus(sid, "completed")).arrayBuffer(); // frees the winner for the next call
   }
-  return { contenders: agents.length <= 10 ? Math.min(10, agents.length) : agents.length, calls, latency: summarize(latencies), wrongWinners, errors };
+  return { contenders: agents.length, calls, latency: summarize(latencies), wrongWinners, errors };
 }

@@ -1,14 +1,17 @@
 // Parking, retrieval and transfers in a real Chromium: three agents, calls from the simulator, the
-// platform's own drag-and-drop and the keyboard alternatives.
+// platform's own drag-and-drop and the keyboard alternatives. The lobby model: a parked caller waits
+// alone at the carrier on hold music; a retrieve is a claim on the parked call, won by one agent
+// whose phone then connects with the ticket (nothing rings); a transfer rings its target's console.
+// Who is talking to the caller is checked at the carrier as well as on the screens.
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { PARK_SLOTS, PARK_TIMEOUT_SECONDS } from "./server";
-import { AGENTS, baseUrl, callerHangsUp, card, endCall, NAMES, placeCall, pressAtOnce, shoot, team, useChromium, type Who } from "./team";
+import { AGENTS, baseUrl, callerHangsUp, card, carrierCall, endCall, legsFor, NAMES, placeCall, pressAtOnce, shoot, talkingTo, team, useChromium, type Who } from "./team";
 
 const lot = (page: Page) => page.getByTestId("parking-lot");
 const parked = (page: Page, callSid: string) => lot(page).locator(`[data-testid=parked-call][data-call-sid="${callSid}"]`);
 
-/** A call rings everyone and `who` answers it: connected on their card. */
+/** A call rings everyone and `who` answers it: connected on their card and at the carrier. */
 async function answered(p: Record<Who, Page>, who: Who): Promise<{ callSid: string; from: string }> {
   const call = await placeCall();
   await card(p[who], who).getByTestId("answer").click();
@@ -16,6 +19,7 @@ async function answered(p: Record<Who, Page>, who: Who): Promise<{ callSid: stri
   // Connected, not just claimed: only a connected call can be parked or transferred.
   await card(p[who], who).getByTestId("active-call").filter({ hasText: "Talking to" }).waitFor();
   for (const w of AGENTS) await expect.poll(() => card(p[w], w).getAttribute("data-state")).toBe(w === who ? "on-call" : "available");
+  await expect.poll(() => talkingTo(call.callSid)).toEqual([who]);
   return call;
 }
 
@@ -30,6 +34,9 @@ async function inEveryLot(p: Record<Who, Page>, call: { callSid: string; from: s
     await expect.poll(() => row.getByTestId("park-wait").textContent()).toMatch(/^\d+:\d\d$/);
     await expect.poll(() => row.getByTestId("park-countdown").textContent()).toMatch(/^\d+:\d\d$/);
   }
+  // At the carrier the caller is alone again, on hold music: the parker's leg has left.
+  await expect.poll(async () => (await carrierCall(call.callSid)).hears).toBe("hold-music");
+  expect(await talkingTo(call.callSid)).toEqual([]);
 }
 
 async function moveOnto(page: Page, target: Locator): Promise<void> {
@@ -44,11 +51,12 @@ async function lotEmptyEverywhere(p: Record<Who, Page>): Promise<void> {
   }
 }
 
-/** `who` is connected to the caller on every console, and their own console has the call's controls. */
+/** `who` is connected to the caller on every console and at the carrier, and their own console has the call's controls. */
 async function connectedTo(p: Record<Who, Page>, who: Who, callSid: string): Promise<void> {
   await card(p[who], who).locator(`[data-testid=active-call][data-call-sid="${callSid}"]`).filter({ hasText: "Talking to" }).waitFor();
   await card(p[who], who).getByTestId("hangup").waitFor();
   for (const w of AGENTS) await expect.poll(() => card(p[w], who).getAttribute("data-state")).toBe("on-call");
+  await expect.poll(() => talkingTo(callSid)).toEqual([who]);
 }
 
 describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => {
@@ -65,9 +73,11 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     await shoot("parked", p);
 
     await parked(p.bob, call.callSid).dragTo(card(p.bob, "bob"));
-    // Bob's phone answers the retrieved leg by itself: no Answer to press.
+    // The retrieve is Bob's claim on the parked call: won, his phone connects with its ticket. Nothing
+    // rings anywhere, and there is no Answer to press.
     await connectedTo(p, "bob", call.callSid);
-    expect(await card(p.bob, "bob").getByTestId("answer").count()).toBe(0);
+    for (const w of AGENTS) expect(await card(p[w], w).getByTestId("ring").count()).toBe(0);
+    expect((await legsFor(call.callSid)).sort()).toEqual(["alice completed", "bob in-progress"]);
     await lotEmptyEverywhere(p);
     await expect(p.bob.locator(".notice.problem").count()).resolves.toBe(0);
     await shoot("retrieved", p);
@@ -91,12 +101,14 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     await p[loser].getByTestId("notice").filter({ hasText: `Retrieved by ${NAMES[winner]}` }).waitFor();
     await expect(p[loser].locator(".notice.problem").count()).resolves.toBe(0);
     expect(await card(p[loser], loser).getAttribute("data-state")).toBe("available");
+    // Only the winner's phone moved: the loser's retrieve was refused before any leg was placed.
+    expect((await legsFor(call.callSid)).sort()).toEqual(["alice completed", `${winner} in-progress`]);
     await lotEmptyEverywhere(p);
     await shoot("retrieve-race", p);
     await endCall(p[winner]);
   });
 
-  it("parks and retrieves from the keyboard alone", async () => {
+  it("parks, retrieves and transfers from the keyboard alone", async () => {
     const p = await team();
     const call = await answered(p, "alice");
     // The Park button, reached and pressed from the keyboard.
@@ -115,7 +127,17 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     await p.bob.keyboard.press("Alt+Shift+R");
     await connectedTo(p, "bob", call.callSid);
     await lotEmptyEverywhere(p);
-    await endCall(p.bob);
+    // Bob hands the caller to Alice: the colleague chosen in the list, Transfer pressed with Enter;
+    // Alice takes it with Alt+Shift+A.
+    await card(p.bob, "bob").getByTestId("transfer-select").focus();
+    await card(p.bob, "bob").getByTestId("transfer-select").selectOption("alice");
+    await card(p.bob, "bob").getByTestId("transfer").focus();
+    await p.bob.keyboard.press("Enter");
+    await card(p.alice, "alice").getByTestId("ring").getByText("Transfer from Bob Brown").waitFor();
+    await p.alice.keyboard.press("Alt+Shift+A");
+    await connectedTo(p, "alice", call.callSid);
+    await lotEmptyEverywhere(p);
+    await endCall(p.alice);
   });
 
   it("A drags her call onto C's card: C's ring says who it is from, C answers, A is free", async () => {
@@ -153,11 +175,10 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     await endCall(p.carol);
   });
 
-  it("C declines a transfer chosen from the keyboard: A is told, and the caller waits in the lot", async () => {
+  it("A drags her call onto C's card and C declines: A is told, and the caller waits in the lot", async () => {
     const p = await team();
     const call = await answered(p, "alice");
-    await card(p.alice, "alice").getByTestId("transfer-select").selectOption("carol");
-    await card(p.alice, "alice").getByTestId("transfer").click();
+    await card(p.alice, "alice").getByTestId("active-call").dragTo(card(p.alice, "carol"));
     const ring = card(p.carol, "carol").getByTestId("ring");
     await ring.getByText("Transfer from Alice Adams").waitFor();
     await ring.getByTestId("decline").click();

@@ -67,7 +67,7 @@ class Call {
     return this.run((t) => m.transfer(t, { type: "transfer", agentId, to, toEligible, slot, at: this.at }, config));
   }
   alarm() {
-    return this.run((t) => m.alarm(t, { type: "alarm", at: this.at }, config));
+    return this.run((t) => m.alarm(t, { type: "alarm", eligible: ["ann", "bob", "cat"], at: this.at }, config));
   }
   twilio(request: TwilioOp, outcome: m.TwilioOutcome) {
     return this.run((t) => m.twilioResult(t, { type: "twilioResult", request, outcome, error: outcome, at: this.at }, config));
@@ -318,6 +318,8 @@ describe("parking", () => {
     expect(c.s).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: ["ann"] });
     c.later(config.waitMs).alarm();
     expect(c.s).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: null });
+    const everyone = c.effects.filter((e) => e.type === "record" && e.event === "ring_start").at(-1);
+    expect(everyone?.type === "record" && everyone.detail).toEqual({ agents: ["ann", "bob", "cat"], purpose: "recall" });
     c.later(config.waitMs).alarm();
     expect(c.s.phase).toBe("voicemail");
   });

@@ -154,7 +154,9 @@ export class CallSession extends DurableObject<Env> {
       await this.run((t) => m.recall(t, { type: "recall", eligible, at: Date.now() }, config), null);
     }
     if (m.reconcileDue(this.state, Date.now(), config)) await this.reconcile();
-    await this.run((t, c) => m.alarm(t, { type: "alarm", at: Date.now() }, c), null);
+    // A wait that is over may ring everyone next (a recall): who that is, is read now.
+    const eligible = m.waitDue(this.state, Date.now()) ? await switchboard(this.env).eligibleAgents() : null;
+    await this.run((t, c) => m.alarm(t, { type: "alarm", eligible, at: Date.now() }, c), null);
     await this.drain();
     await this.scheduleAlarm();
   }

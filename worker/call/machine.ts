@@ -174,7 +174,8 @@ export type Input =
   /** What Twilio said when asked (null: it could not be asked). */
   | { type: "reconciled"; caller: string | null; agentLeg: string | null; at: number }
   | { type: "voicemailRecorded"; recording: Recording; at: number }
-  | { type: "alarm"; at: number };
+  /** `eligible`: who a ring reaches now, when a wait is over (a recall then rings everyone); else null. */
+  | { type: "alarm"; eligible: string[] | null; at: number };
 
 /** Call statuses after which the call is over (Twilio's Call resource). */
 export const FINAL_CALL_STATUSES = ["completed", "busy", "failed", "no-answer", "canceled"] as const;
@@ -351,7 +352,7 @@ export function decline(t: Tx, input: Extract<Input, { type: "decline" }>, confi
   t.record("declined", agentId, { purpose: s.purpose }, at);
   t.publish((call) => ({ type: "call.declined", call, agentId }));
   const left = s.ringTargets ? s.ringTargets.filter((a) => !s.declined.includes(a)) : input.eligible.filter((a) => !s.declined.includes(a));
-  if (s.phase === "ringing" && left.length === 0) waitOver(t, "declined", at, config);
+  if (s.phase === "ringing" && left.length === 0) waitOver(t, "declined", at, config, input.eligible);
   return { status: 200, why: null };
 }
 
@@ -646,7 +647,7 @@ export function voicemailRecorded(t: Tx, input: Extract<Input, { type: "voicemai
 export function alarm(t: Tx, input: Extract<Input, { type: "alarm" }>, config: CallConfig): null {
   const s = t.s;
   expireLease(t, input.at, config);
-  if (s.phase === "ringing" && s.waitEndsAt !== null && input.at >= s.waitEndsAt) waitOver(t, "no_answer", input.at, config);
+  if (waitDue(s, input.at)) waitOver(t, "no_answer", input.at, config, input.eligible);
   return null;
 }
 
@@ -731,8 +732,13 @@ function beginWait(t: Tx, purpose: RingPurpose, targets: string[] | null, at: nu
   }
 }
 
-/** Nobody took the call in time, or everyone it rang declined. */
-function waitOver(t: Tx, why: TransferFailure | "declined", at: number, config: CallConfig): void {
+/** The caller has waited as long as this wait allows: the call session must say who is eligible now. */
+export function waitDue(s: CallState | null, at: number): boolean {
+  return s?.phase === "ringing" && s.waitEndsAt !== null && at >= s.waitEndsAt;
+}
+
+/** Nobody took the call in time, or everyone it rang declined. `eligible`: who a ring reaches now, if known. */
+function waitOver(t: Tx, why: TransferFailure | "declined", at: number, config: CallConfig, eligible: string[] | null): void {
   const s = t.s;
   const reason: TransferFailure = why === "declined" ? "declined" : "no_answer";
   t.record("no_answer", null, { reason: why, purpose: s.purpose }, at);
@@ -742,6 +748,7 @@ function waitOver(t: Tx, why: TransferFailure | "declined", at: number, config: 
     const declined = s.declined;
     beginWait(t, "recall", null, at, config);
     s.declined = declined;
+    recordRing(t, (eligible ?? []).filter((a) => !declined.includes(a)), "recall", at);
     t.publish((call) => ({ type: "call.recalled", call }));
     return;
   }
@@ -787,7 +794,7 @@ function toVoicemail(t: Tx, reason: string, at: number, redirect: boolean): void
 /** After a claim ended without a connection: the caller waits again, or goes where the wait ends. */
 function afterRelease(t: Tx, at: number, config: CallConfig): void {
   const s = t.s;
-  if (s.phase === "ringing" && s.waitEndsAt !== null && at >= s.waitEndsAt) waitOver(t, "no_answer", at, config);
+  if (waitDue(s, at)) waitOver(t, "no_answer", at, config, null);
 }
 
 /** Twilio refused a park or transfer outright: the caller is still with the agent. */
