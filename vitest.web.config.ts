@@ -8,6 +8,9 @@ export default defineConfig({
     globalSetup: ["./test/web/server.ts"],
     testTimeout: 90_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a console or the carrier shows; its 1 s default is less than a
+    // carrier callback can take on a busy machine (Playwright's own waits allow 30 s).
+    expect: { poll: { timeout: 10_000 } },
     // One server, one set of demo agents: the browser tests run one after another.
     fileParallelism: false,
   },

@@ -86,6 +86,8 @@ export interface BaselineFanout {
   mode: "change feed" | "polling";
   consoles: number;
   rounds: number;
+  /** From the claim sent: the start point this design's numbers are taken from too. */
+  afterRequest: Summary;
   afterResponse: Summary;
   lost: number;
 }
@@ -96,10 +98,13 @@ export async function baselineFanout(url: string, mode: BaselineFanout["mode"], 
     followers.push(...(await Promise.all(Array.from({ length: Math.min(100, consoles - i) }, () => (mode === "polling" ? pollingFollower(url) : feedFollower(url))))));
   }
   const latencies: number[] = [];
+  const fromRequest: number[] = [];
   let lost = 0;
   for (let r = 0; r < rounds; r++) {
     const sid = newSid();
+    const sent = performance.now();
     const res = await claim(url, sid, "agent_winner");
+    await res.arrayBuffer();
     const answered = performance.now();
     if (res.status !== 200) throw new Error(`baseline claim got ${res.status}`);
     // Wait, by checking, until every follower has it or 5 s (polling) / 2 s (feed) passed.
@@ -108,9 +113,12 @@ export async function baselineFanout(url: string, mode: BaselineFanout["mode"], 
     for (const f of followers) {
       const at = f.arrivals.get(sid);
       if (at === undefined) lost++;
-      else latencies.push(at - answered);
+      else {
+        latencies.push(at - answered);
+        fromRequest.push(at - sent);
+      }
     }
   }
   for (const f of followers) f.close();
-  return { mode, consoles, rounds, afterResponse: summarize(latencies), lost };
+  return { mode, consoles, rounds, afterRequest: summarize(fromRequest), afterResponse: summarize(latencies), lost };
 }

@@ -25,3 +25,16 @@ export function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.map(String).join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
+
+/**
+ * The finest difference the benchmark's timings can tell apart: arrivals are taken when its event
+ * loop reads a frame, and that loop's timers tick in whole milliseconds.
+ */
+export const RESOLUTION_MS = 1;
+
+/** `a / b` from unrounded values; "n/a" when the denominator is below the measurement's resolution. */
+export function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b < RESOLUTION_MS) return "n/a";
+  const r = a / b;
+  return r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(1)}×`;
+}

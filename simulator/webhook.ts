@@ -49,9 +49,11 @@ export async function deliver(ctx: DurableObjectState, env: Env, url: string, pa
   const callSid = params.CallSid ?? params.ConferenceSid;
   try {
     const res = await (ctx.exports as unknown as Loopback).default.fetch(request);
-    const body = await res.text();
+    const contentType = res.headers.get("Content-Type") ?? "";
+    // An audio answer (a waitUrl may be MP3 or WAV) is played, never read as text: drain it.
+    const body = /^audio\//i.test(contentType) ? (await res.arrayBuffer(), "") : await res.text();
     if (!res.ok) log("sim.webhook_failed", { callSid, url, status: res.status, body: body.slice(0, 200) }, "warn");
-    return { ok: res.ok, status: res.status, body, contentType: res.headers.get("Content-Type") ?? "" };
+    return { ok: res.ok, status: res.status, body, contentType };
   } catch (err) {
     log("sim.webhook_failed", { callSid, url, error: String(err) }, "warn");
     return { ok: false, status: 0, body: "", contentType: "" };

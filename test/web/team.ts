@@ -103,10 +103,7 @@ export function useChromium(): void {
   afterEach(async (ctx) => {
     // A failed test says what each console showed, which the assertion alone does not.
     if (ctx.task.result?.state === "fail") {
-      for (const sid of placed) {
-        const state = await (await fetch(`${baseUrl}/sim/calls/${sid}`)).text().catch((e) => String(e));
-        console.log(`simulated call ${sid}: ${state.slice(0, 1500)}`);
-      }
+      for (const sid of placed) console.log(await whatTheCarrierHas(sid).catch((e) => `simulated call ${sid}: unreadable (${e})`));
       for (const c of contexts) {
         for (const page of c.pages()) {
           console.log(await whatItShows(page).catch((e) => `(console unreadable: ${e})`));
@@ -124,6 +121,21 @@ export function useChromium(): void {
   afterAll(async () => {
     await browser?.close();
   });
+}
+
+/** A placed call as the carrier has it, and the phone legs that joined it, in a few lines. */
+async function whatTheCarrierHas(callSid: string): Promise<string> {
+  const describe = (c: CarrierCall & { playing?: string | null; conference?: { started: boolean; participants: string[] } | null; errors?: unknown[]; events?: { at: number; what: string }[] }) =>
+    [
+      `${c.kind} ${c.identity ?? ""} ${c.callSid}: ${c.status}, hears ${c.hears ?? "-"}${c.playing ? ` (${c.playing})` : ""}${c.muted ? ", muted" : ""}`,
+      `  conference: ${c.conference ? `${c.conference.started ? "started" : "not started"}, ${c.conference.participants.join(" ")}` : "none"}`,
+      ...(c.errors?.length ? [`  errors: ${JSON.stringify(c.errors)}`] : []),
+      ...(c.events ?? []).slice(-12).map((e) => `  ${new Date(e.at).toISOString().slice(11, 23)} ${e.what.slice(0, 200)}`),
+    ].join("\n");
+  const caller = await carrierCall(callSid);
+  const legs = (await simCalls()).filter((c) => c.kind === "agent" && c.startedAt >= caller.startedAt);
+  const mine = (await Promise.all(legs.map((l) => carrierCall(l.callSid)))).filter((l) => l.customParameters.callerSid === callSid);
+  return [describe(caller), ...mine.map(describe)].join("\n");
 }
 
 async function whatItShows(page: Page): Promise<string> {

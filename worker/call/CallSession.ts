@@ -154,8 +154,8 @@ export class CallSession extends DurableObject<Env> {
       await this.run((t) => m.recall(t, { type: "recall", eligible, at: Date.now() }, config), null);
     }
     if (m.reconcileDue(this.state, Date.now(), config)) await this.reconcile();
-    // A wait that is over may ring everyone next (a recall): who that is, is read now.
-    const eligible = m.waitDue(this.state, Date.now()) ? await switchboard(this.env).eligibleAgents() : null;
+    // A recall whose parker let it ring out rings everyone next: who that is, is read now.
+    const eligible = m.everyoneRingsNext(this.state, Date.now()) ? await switchboard(this.env).eligibleAgents() : null;
     await this.run((t, c) => m.alarm(t, { type: "alarm", eligible, at: Date.now() }, c), null);
     await this.drain();
     await this.scheduleAlarm();

@@ -732,9 +732,14 @@ function beginWait(t: Tx, purpose: RingPurpose, targets: string[] | null, at: nu
   }
 }
 
-/** The caller has waited as long as this wait allows: the call session must say who is eligible now. */
-export function waitDue(s: CallState | null, at: number): boolean {
+/** The caller has waited as long as this wait allows. */
+function waitDue(s: CallState | null, at: number): boolean {
   return s?.phase === "ringing" && s.waitEndsAt !== null && at >= s.waitEndsAt;
+}
+
+/** A recall's ring to its parker is over and everyone rings next: the call session must say who that is. */
+export function everyoneRingsNext(s: CallState | null, at: number): boolean {
+  return waitDue(s, at) && s?.purpose === "recall" && s.ringTargets !== null;
 }
 
 /** Nobody took the call in time, or everyone it rang declined. `eligible`: who a ring reaches now, if known. */
