@@ -33,6 +33,8 @@ export interface FanoutResult {
   wrongWinners: number;
   /** Answers other than 200 or 409 to a claim, or a voice webhook that did not answer with the lobby. */
   errors: number;
+  /** Per call, unsummarized: to pool the calls of several runs at one number of consoles. */
+  raw: { webhook: number[]; ringFirst: number[]; ringLast: number[] };
 }
 
 const WAIT_MS = 10_000;
@@ -130,5 +132,6 @@ export async function ringAndAnswer(p: Product, consoles: Console[], racing: num
     lost,
     wrongWinners,
     errors,
+    raw: { webhook, ringFirst, ringLast },
   };
 }

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
 
@@ -55,16 +55,24 @@ function runAsync(cmd: string, args: string[]): Promise<void> {
 
 /**
  * Applies the migrations and then `seedSql` to a fresh local D1 in a new state folder. Asynchronous,
- * so that a run can prepare all its servers' databases at once, before it measures anything.
+ * so that a run can prepare all its servers' databases at once, before it measures anything. With a
+ * seed, the migrations' SQL and the seed go in one `wrangler d1 execute` (one CLI start instead of
+ * two, seconds of the quick run); the tables are the same, without wrangler's migrations ledger.
  */
 export async function prepareState(config: string, seedSql: string | null): Promise<string> {
   const state = mkdtempSync(join(tmpdir(), "ringall-bench-"));
-  await runAsync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config]);
-  if (seedSql) {
-    const file = join(state, "seed.sql");
-    writeFileSync(file, seedSql);
-    await runAsync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", state, "-c", config, "--file", file]);
+  if (!seedSql) {
+    await runAsync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config]);
+    return state;
   }
+  const dir = join(dirname(config), "migrations");
+  const migrations = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), "utf8"));
+  const file = join(state, "seed.sql");
+  writeFileSync(file, [...migrations, seedSql].join("\n"));
+  await runAsync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", state, "-c", config, "--file", file]);
   return state;
 }
 

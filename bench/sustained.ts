@@ -9,7 +9,6 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import type { CarrierToPhone } from "../simulator/phoneProtocol.ts";
-import type { SimConferenceState } from "../simulator/SimConference.ts";
 import { CONNECT_PARAMS, type CallView, type ServerMessage } from "../worker/protocol.ts";
 import { agentId, type Console, inFlight, type Product } from "./product.ts";
 import { summarize, type Summary } from "./stats.ts";
@@ -249,6 +248,12 @@ class Agent {
   close(): void {
     this.ws.close();
   }
+}
+
+/** What the bench reads of GET /sim/conferences/{name} (simulator/SimConference.ts, which imports the runtime's types). */
+interface SimConferenceState {
+  /** "CA… joined as agent", "CA… left (reason, status)", "CF… ended (reason)", …, oldest first. */
+  events: { at: number; what: string }[];
 }
 
 /**

@@ -145,7 +145,6 @@ export class SimConference extends DurableObject<Env> {
       created = true;
       this.event(`${inst.conferenceSid} created by ${j.callSid}`);
     }
-    if (j.statusCallback) { inst.statusCallback = j.statusCallback; inst.statusCallbackEvents = j.statusCallbackEvents; }
     if (inst.participants.some((p) => p.callSid === j.callSid)) {
       return { ok: true, conferenceSid: inst.conferenceSid, created: false, started: inst.startedAt !== null, participants: this.sids(inst) };
     }

@@ -120,7 +120,6 @@ export interface VoicemailView {
 
 export const RING_EVENT_TYPES = [
   "ring_start",
-  "ring_cancel",
   "answered",
   "connected",
   "declined",
@@ -153,9 +152,9 @@ export type RingEventType = (typeof RING_EVENT_TYPES)[number];
 /**
  * Why a claim ended without the agent connected: the lease lapsed before their leg joined, they
  * declined, their phone could not connect (microphone, network: said by the console), their leg was
- * refused or ended before joining, the caller left, or the wait ran out.
+ * refused or ended before joining, or the caller left.
  */
-export const CLAIM_RELEASE_REASONS = ["lease_expired", "declined", "connect_failed", "leg_failed", "caller_gone", "ring_timeout"] as const;
+export const CLAIM_RELEASE_REASONS = ["lease_expired", "declined", "connect_failed", "leg_failed", "caller_gone"] as const;
 export type ClaimReleaseReason = (typeof CLAIM_RELEASE_REASONS)[number];
 
 /** Messages from the switchboard to a console. */
@@ -165,10 +164,11 @@ export type ServerMessage =
   | { type: "call.ringing"; call: CallView }
   | { type: "call.answered"; call: CallView; agentId: string }
   | { type: "call.declined"; call: CallView; agentId: string }
-  | { type: "call.claim_released"; call: CallView; agentId: string; reason: ClaimReleaseReason }
+  /** `detail`: what the winner's console said went wrong (a release), else null. */
+  | { type: "call.claim_released"; call: CallView; agentId: string; reason: ClaimReleaseReason; detail: string | null }
   | { type: "call.connected"; call: CallView; agentId: string }
   | { type: "call.voicemail"; call: CallView }
-  /** `agentId` parked it; also sent when a retrieve or transfer fails and the call returns to its slot. */
+  /** `agentId` parked it. (A retrieve that never connected comes back as call.claim_released, phase parked.) */
   | { type: "call.parked"; call: CallView; agentId: string | null }
   /** `agentId` won the retrieve: their console connects with the ticket it was given. */
   | { type: "call.retrieved"; call: CallView; agentId: string }
@@ -185,7 +185,7 @@ export type ServerMessage =
   | { type: "voicemail.updated"; voicemail: VoicemailView }
   | { type: "error"; error: string };
 
-export const TRANSFER_FAILURES = ["declined", "no_answer", "failed"] as const;
+export const TRANSFER_FAILURES = ["declined", "no_answer"] as const;
 export type TransferFailure = (typeof TRANSFER_FAILURES)[number];
 
 export type ServerMessageType = ServerMessage["type"];
@@ -277,14 +277,14 @@ export interface TransferResponse {
 
 /** Body of POST /api/calls/{sid}/release: the claim's winner could not connect. */
 export interface ReleaseRequest {
-  /** What went wrong, in words (shown to the others and kept in the call's trail). */
+  /** What went wrong, in words (sent to every console with call.claim_released, and kept in the call's trail). */
   reason: string;
 }
 
 /** Body of PUT /api/me/phone. */
 export interface PhoneStateRequest {
   ready: boolean;
-  /** Why not, when not ready (shown on the console's banner). */
+  /** Why not, when not ready (kept in the log; the console's own banner says it to the agent). */
   reason?: string;
 }
 

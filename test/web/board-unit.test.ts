@@ -91,7 +91,7 @@ describe("the board reducer", () => {
     const s = run(
       snapshot(),
       { type: "call.answered", agentId: "a", call: call({ phase: "claimed", claimedBy: "a", seq: 3 }) },
-      { type: "call.claim_released", agentId: "a", reason: "lease_expired", call: call({ seq: 4 }) },
+      { type: "call.claim_released", agentId: "a", reason: "lease_expired", detail: null, call: call({ seq: 4 }) },
     );
     expect(agentState(s, s.agents.b!)).toBe("ringing");
   });

@@ -64,8 +64,11 @@ describe("notices: what a message tells this agent", () => {
   });
 
   it("says a colleague could not connect and the call rings again, with why", () => {
-    const released: ServerMessage = { type: "call.claim_released", agentId: "b", reason: "connect_failed", call: call({ seq: 4 }) };
+    const released: ServerMessage = { type: "call.claim_released", agentId: "b", reason: "connect_failed", detail: null, call: call({ seq: 4 }) };
     expect(noticesAfter("a", [snapshot(), answeredByB], released)).toEqual(["B could not connect: ringing again (their phone could not connect)"]);
+    // What the winner's console said went wrong is shown when there is one.
+    const said: ServerMessage = { ...released, detail: "the microphone is blocked" };
+    expect(noticesAfter("a", [snapshot(), answeredByB], said)).toEqual(["B could not connect: ringing again (the microphone is blocked)"]);
     expect(noticesAfter("b", [snapshot(), answeredByB], released)).toEqual([]);
     expect(releaseWords("lease_expired")).toBe("their phone took too long to connect");
     expect(releaseWords("something new")).toBe("something new");

@@ -59,9 +59,15 @@ describe("answering", () => {
       const [a, b] = await staff(2);
       const sid = await call();
       await Promise.all([seen(a!, sid, "call.ringing"), seen(b!, sid, "call.ringing")]);
-      const presses = await Promise.all(Array.from({ length: 20 }, (_, i) => claim(sid, (i % 2 ? a! : b!).agent)));
-      expect(presses.filter((r) => r.status === 200)).toHaveLength(1);
-      expect(presses.filter((r) => r.status === 409)).toHaveLength(19);
+      const who = Array.from({ length: 20 }, (_, i) => (i % 2 ? a! : b!));
+      const presses = await Promise.all(who.map((d) => claim(sid, d.agent)));
+      const bodies = (await Promise.all(presses.map((r) => r.json()))) as ({ ticket?: string; claimedBy?: string })[];
+      // The winner's repeated presses get the same ticket back; every press of the other is refused.
+      const won = who.filter((_, i) => presses[i]!.status === 200);
+      expect(new Set(won.map((d) => d.agent.id)).size).toBe(1);
+      expect(new Set(bodies.filter((_, i) => presses[i]!.status === 200).map((b) => b.ticket)).size).toBe(1);
+      const loser = won[0] === a ? b! : a!;
+      expect(who.map((d, i) => (d === loser ? presses[i]!.status : 409)).every((s) => s === 409)).toBe(true);
     }
   });
 

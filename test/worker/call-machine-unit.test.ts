@@ -5,7 +5,7 @@ import type { AgentFacts, CallConfig, CallState, Effect, Reply, Step, TwilioOp }
 
 const config: CallConfig = { leaseMs: 10_000, waitMs: 60_000, parkTimeoutMs: 180_000, reconcileMs: 60_000 };
 const SID = "CA" + "a".repeat(32);
-const FREE: AgentFacts = { eligible: true, busyWith: null };
+const FREE: AgentFacts = { eligible: true, canConnect: true, busyWith: null };
 
 /** A call and the time, stepped through inputs; every effect is kept for the assertions. */
 class Call {
@@ -47,7 +47,7 @@ class Call {
     return this.run((t) => m.connect(t, { type: "connect", agentId, ticket, legSid, at: this.at }, config));
   }
   conference(event: m.ConferenceEvent, label: string, legSid: string, reason: string | null = null, gen = this.s.gen) {
-    return this.run((t) => m.conference(t, { type: "conference", event, label, legSid, gen, reason, at: this.at }, config));
+    return this.run((t) => m.conference(t, { type: "conference", event, label, legSid, gen, reason, eligible: ["ann", "bob", "cat"], at: this.at }, config));
   }
   /** Claim, connect with the ticket, and join: the agent is on the call. */
   answer(agentId: string) {
@@ -124,6 +124,8 @@ describe("claims", () => {
     const c = new Call();
     const won = c.claim("ann");
     expect(won).toMatchObject({ status: 200, expiresAt: 1_000 + config.leaseMs });
+    // The winner's retried request gets the same ticket, not a refusal that would strand the call.
+    expect(c.later(10).claim("ann")).toEqual(won);
     expect(c.s.phase).toBe("claimed");
     expect(c.claim("bob")).toEqual({ status: 409, claimedBy: "ann", busyWith: null });
     expect(c.published()).toEqual(["call.ringing", "call.answered"]);
@@ -138,12 +140,18 @@ describe("claims", () => {
     expect(step.effects).toEqual([]);
   });
 
+  it("refuses a decline from an agent the call does not ring, so a busy agent cannot send a waiting caller to voicemail", () => {
+    const c = new Call(["ann"]);
+    expect(c.decline("bob", ["ann"])).toMatchObject({ status: 403 });
+    expect(c.s.phase).toBe("ringing");
+  });
+
   it("refuses an agent already holding another call, one who declined, or one it does not ring", () => {
     const c = new Call();
-    expect(c.claim("ann", { eligible: false, busyWith: "CA" + "b".repeat(32) })).toMatchObject({ status: 409, busyWith: "CA" + "b".repeat(32) });
+    expect(c.claim("ann", { eligible: false, canConnect: true, busyWith: "CA" + "b".repeat(32) })).toMatchObject({ status: 409, busyWith: "CA" + "b".repeat(32) });
     c.decline("bob");
     expect(c.claim("bob")).toMatchObject({ status: 403 });
-    expect(c.claim("cat", { eligible: false, busyWith: null })).toMatchObject({ status: 403 });
+    expect(c.claim("cat", { eligible: false, canConnect: true, busyWith: null })).toMatchObject({ status: 403 });
   });
 });
 
@@ -265,6 +273,8 @@ describe("a connected call", () => {
     expect(c.requests()).toEqual([{ op: "lobby", gen: 2, attempt: 1 }]);
     expect(c.freed()).toEqual(["ann"]);
     expect(c.records()).toContain("agent_dropped:ann");
+    const ring = c.effects.filter((e) => e.type === "record" && e.event === "ring_start").at(-1);
+    expect(ring?.type === "record" && ring.detail).toEqual({ agents: ["ann", "bob", "cat"], purpose: "reconnect" });
   });
 
   it("the caller hanging up ends it as answered", () => {
@@ -293,9 +303,18 @@ describe("parking", () => {
     const returnsAt = c.s.lot?.returnsAt;
     expect(c.retrieve("bob")).toMatchObject({ status: 200 });
     expect(c.retrieve("cat")).toEqual({ status: 409, retrievedBy: "bob", busyWith: null });
+    expect(c.retrieve("ann", { eligible: false, canConnect: false, busyWith: null })).toMatchObject({ status: 409 });
     c.later(config.leaseMs).alarm();
     expect(c.s.phase).toBe("parked");
     expect(c.s.lot?.returnsAt).toBe(returnsAt);
+  });
+
+  it("a retrieve by an agent whose phone cannot connect is refused, and the call stays in the lot", () => {
+    const c = new Call();
+    c.answer("ann");
+    c.park("ann");
+    expect(c.retrieve("bob", { eligible: false, canConnect: false, busyWith: null })).toMatchObject({ status: 403 });
+    expect(c.s.phase).toBe("parked");
   });
 
   it("a retrieve that connects frees the slot", () => {

@@ -408,8 +408,7 @@ describe("a phone's connect", () => {
     expect(s.conference).toMatchObject({ name: sid, label: "agent" });
     await expect.poll(async () => (await view(sid))?.answeredBy).toBe(d!.agent.id);
     // ringing came first (the SDK learns the CallSid), then accept.
-    const ref = (s.ref ?? "") as string;
-    expect(forRef(d!.phone, ref).map((m) => m.type)).toEqual(["ringing", "accept"]);
+    expect(forRef(d!.phone, s.ref!).map((m) => m.type)).toEqual(["ringing", "accept"]);
   });
 
   it("refuses a custom param named like one of Twilio's own (CallSid), placing no call", async () => {

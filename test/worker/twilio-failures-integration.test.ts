@@ -79,7 +79,7 @@ describe("callbacks that stop coming", () => {
     expect(await runDurableObjectAlarm(env.CALLS.getByName(callSid))).toBe(true);
     vi.useRealTimers();
     expect(await env.CALLS.getByName(callSid).view()).toMatchObject({ phase: "ended", outcome: "answered" });
-    expect(await env.SWITCHBOARD.getByName("org").agentFacts(a.id)).toEqual({ eligible: true, busyWith: null });
+    expect(await env.SWITCHBOARD.getByName("org").agentFacts(a.id)).toEqual({ eligible: true, canConnect: true, busyWith: null });
     await expect.poll(() => ringEventsOf(callSid)).toContain("reconciled");
   });
 

@@ -31,7 +31,9 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
       return { ...state, agents: { ...state.agents, [msg.agent.id]: msg.agent } };
     case "agent.presence": {
       const agent = state.agents[msg.agentId];
-      return agent ? { ...state, agents: { ...state.agents, [msg.agentId]: { ...agent, online: msg.online } } } : state;
+      // A phone is ready only while a console holds it (the switchboard forgets it when they go offline).
+      const phoneReady = msg.online && agent?.phoneReady === true;
+      return agent ? { ...state, agents: { ...state.agents, [msg.agentId]: { ...agent, online: msg.online, phoneReady } } } : state;
     }
     case "agent.removed": {
       const { [msg.agentId]: _gone, ...agents } = state.agents;

@@ -17,7 +17,6 @@ export const RELEASE_WORDS: Record<ClaimReleaseReason, string> = {
   connect_failed: "their phone could not connect",
   leg_failed: "their line was refused or dropped",
   caller_gone: "the caller left",
-  ring_timeout: "the wait ran out",
 };
 
 export function releaseWords(reason: ClaimReleaseReason | string): string {
@@ -36,7 +35,7 @@ export function noticesFor(before: BoardState, after: BoardState, msg: ServerMes
     }
     case "call.claim_released":
       if (msg.agentId !== me && ringsHere(after, msg.call, me)) {
-        out.push({ text: `${nameOf(after, msg.agentId)} could not connect: ringing again (${releaseWords(msg.reason)})`, tone: "info" });
+        out.push({ text: `${nameOf(after, msg.agentId)} could not connect: ringing again (${msg.detail ?? releaseWords(msg.reason)})`, tone: "info" });
       }
       break;
     case "call.transfer_failed":

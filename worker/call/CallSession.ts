@@ -87,8 +87,10 @@ export class CallSession extends DurableObject<Env> {
     return this.run((t, c) => m.connect(t, { type: "connect", agentId, ticket, legSid, at: Date.now() }, c), { joined: false, why: "no such call" });
   }
 
-  conference(event: m.ConferenceEvent, label: string, legSid: string, gen: number, reason: string | null): Promise<null> {
-    return this.run((t, c) => m.conference(t, { type: "conference", event, label, legSid, gen, reason, at: Date.now() }, c), null);
+  async conference(event: m.ConferenceEvent, label: string, legSid: string, gen: number, reason: string | null): Promise<null> {
+    // An agent leaving may leave the caller to everyone again: who that is, is read now.
+    const eligible = event === "participant-leave" && label !== "caller" ? await switchboard(this.env).eligibleAgents() : null;
+    return this.run((t, c) => m.conference(t, { type: "conference", event, label, legSid, gen, reason, eligible, at: Date.now() }, c), null);
   }
 
   /** Twilio asks what the caller runs after their lobby ended. */

@@ -143,6 +143,8 @@ export type ClaimOutcome = "connected" | ClaimReleaseReason;
 export interface AgentFacts {
   /** Available, online, phone ready, holding no call. */
   eligible: boolean;
+  /** A console online with its phone ready: able to connect, available or not. */
+  canConnect: boolean;
   /** Another call the agent holds, if any: one call at a time. */
   busyWith: string | null;
 }
@@ -157,7 +159,8 @@ export type Input =
   | { type: "decline"; agentId: string; eligible: string[]; at: number }
   | { type: "release"; agentId: string; reason: string; at: number }
   | { type: "connect"; agentId: string; ticket: string; legSid: string; at: number }
-  | { type: "conference"; event: ConferenceEvent; label: string; legSid: string; gen: number; reason: string | null; at: number }
+  /** `eligible`: who a ring reaches now, read for an agent's leave (a dropped agent rings everyone). */
+  | { type: "conference"; event: ConferenceEvent; label: string; legSid: string; gen: number; reason: string | null; eligible: string[] | null; at: number }
   | { type: "lobbyEnded"; gen: number; callerGone: boolean; at: number }
   | { type: "hangup"; agentId: string; at: number }
   /** `slot` was reserved in D1 for this call. */
@@ -194,7 +197,7 @@ export type ParkReply = { status: 200; lot: LotView } | { status: 403 | 404 | 40
 export type RetrieveReply =
   | { status: 200; ticket: string; expiresAt: number }
   | { status: 409; retrievedBy: string | null; busyWith: string | null }
-  | { status: 404 | 410; why: string };
+  | { status: 403 | 404 | 410; why: string };
 /** What the caller's TwiML must be now (the lobby of a generation, voicemail, or hang up). */
 export type CallerProgram = { run: "lobby"; gen: number } | { run: "voicemail"; gen: number } | { run: "hangup" };
 
@@ -321,7 +324,12 @@ export function claim(t: Tx, input: Extract<Input, { type: "claim" }>, config: C
   expireLease(t, at, config);
   if (gone(s)) return { status: 410, why: "this call has ended or gone to voicemail" };
   if (s.phase === "connected") return { status: 409, claimedBy: s.answeredBy, busyWith: null };
-  if (s.phase === "claimed") return { status: 409, claimedBy: s.claim?.agentId ?? null, busyWith: null };
+  const held = s.claim;
+  // The winner asking again (a retried request) gets the same ticket while it is unused.
+  if (s.phase === "claimed" && held?.agentId === agentId && held.legSid === null && s.purpose !== "retrieve") {
+    return { status: 200, ticket: held.ticket, expiresAt: held.expiresAt };
+  }
+  if (s.phase === "claimed") return { status: 409, claimedBy: held?.agentId ?? null, busyWith: null };
   if (s.phase === "parked") return { status: 409, claimedBy: null, busyWith: null };
   // One call at a time: an agent holding another call cannot take this one.
   if (input.agent.busyWith && input.agent.busyWith !== s.callSid) return { status: 409, claimedBy: null, busyWith: input.agent.busyWith };
@@ -344,10 +352,14 @@ export function decline(t: Tx, input: Extract<Input, { type: "decline" }>, confi
   expireLease(t, at, config);
   if (gone(s)) return { status: 410, why: "this call has ended or gone to voicemail" };
   if (s.phase === "connected" || s.phase === "parked") return { status: 409, why: "this call is not ringing" };
-  if (s.ringTargets && !s.ringTargets.includes(agentId)) return { status: 403, why: "this call does not ring you" };
   if (s.declined.includes(agentId)) return { status: 200, why: null };
-  if (s.phase === "claimed" && s.claim?.agentId !== agentId) return { status: 409, why: "another agent is answering this call" };
-  if (s.claim?.agentId === agentId) releaseClaim(t, "declined", at, null);
+  const holder = s.phase === "claimed" && s.claim?.agentId === agentId;
+  // Only an agent the call rings may decline it: a busy agent's decline must not send a caller
+  // waiting in line to voicemail.
+  const rings = (s.ringTargets ? s.ringTargets.includes(agentId) : true) && input.eligible.includes(agentId);
+  if (!holder && !rings) return { status: 403, why: "this call does not ring you" };
+  if (s.phase === "claimed" && !holder) return { status: 409, why: "another agent is answering this call" };
+  if (holder) releaseClaim(t, "declined", at, null);
   s.declined.push(agentId);
   t.record("declined", agentId, { purpose: s.purpose }, at);
   t.publish((call) => ({ type: "call.declined", call, agentId }));
@@ -414,7 +426,7 @@ export function conference(t: Tx, input: Extract<Input, { type: "conference" }>,
   }
   // participant-leave of an agent
   s.legsLeft = [...s.legsLeft.slice(-19), legSid];
-  if (s.phase === "connected" && s.answeredLeg === legSid) agentDropped(t, at, config);
+  if (s.phase === "connected" && s.answeredLeg === legSid) agentDropped(t, at, config, input.eligible);
   else if (s.phase === "claimed" && s.claim?.legSid === legSid) {
     releaseClaim(t, "leg_failed", at, "the agent's leg left before it was connected");
     afterRelease(t, at, config);
@@ -480,6 +492,7 @@ export function retrieve(t: Tx, input: Extract<Input, { type: "retrieve" }>, con
     return { status: 409, retrievedBy: holder, busyWith: null };
   }
   if (input.agent.busyWith && input.agent.busyWith !== s.callSid) return { status: 409, retrievedBy: null, busyWith: input.agent.busyWith };
+  if (!input.agent.canConnect) return { status: 403, why: "your phone is not ready: it could not take the call" };
   const c: Claim = { agentId, claimedAt: at, expiresAt: at + config.leaseMs, ticket: input.ticket, legSid: null };
   s.phase = "claimed";
   s.purpose = "retrieve";
@@ -584,13 +597,13 @@ export function twilioResult(t: Tx, input: Extract<Input, { type: "twilioResult"
     return null;
   }
   // refused: Twilio did nothing (a 4xx that is not about a gone call).
-  t.record("redirect_failed", null, { op: r.op, error: input.error }, at);
-  if (r.op === "hangup") return null; // the call is over for us either way
-  const u = s.undo;
-  if (u && u.gen === r.gen) {
+  const u = r.op === "hangup" ? null : s.undo;
+  if (u && r.op !== "hangup" && u.gen === r.gen) {
     undoMove(t, u, input.error ?? "refused", at);
     return null;
   }
+  t.record("redirect_failed", null, { op: r.op, error: input.error }, at);
+  if (r.op === "hangup") return null; // the call is over for us either way
   // A move with nothing to go back to (to voicemail, a reconnect): the caller cannot be helped
   // by the product any more. End it rather than loop; the slot and agents are freed.
   end(t, s.answeredAt === null ? "missed" : "abandoned", at);
@@ -615,7 +628,7 @@ export function reconciled(t: Tx, input: Extract<Input, { type: "reconciled" }>,
   }
   if (s.phase === "connected" && input.agentLeg !== null && isFinalStatus(input.agentLeg)) {
     t.record("reconciled", s.answeredBy, { agentLeg: input.agentLeg }, at);
-    agentDropped(t, at, config);
+    agentDropped(t, at, config, null);
   }
   return null;
 }
@@ -682,7 +695,7 @@ function connected(t: Tx, agentId: string, legSid: string, at: number): void {
 }
 
 /** The connected agent's leg ended without a hang-up: the caller goes back to the lobby and everyone rings. */
-function agentDropped(t: Tx, at: number, config: CallConfig): void {
+function agentDropped(t: Tx, at: number, config: CallConfig, eligible: string[] | null): void {
   const s = t.s;
   const agentId = s.answeredBy;
   if (agentId) t.effects.push({ type: "agentFree", agentId, at, callEnded: true });
@@ -690,6 +703,7 @@ function agentDropped(t: Tx, at: number, config: CallConfig): void {
   s.answeredLeg = null;
   s.gen++;
   beginWait(t, "reconnect", null, at, config);
+  recordRing(t, eligible ?? [], "reconnect", at);
   t.publish((call) => ({ type: "call.ringing", call }));
   // The caller is alone in a conference that has started: no wait music plays there. A fresh lobby.
   t.effects.push({ type: "twilio", request: { op: "lobby", gen: s.gen, attempt: 1 } });
@@ -852,7 +866,7 @@ function releaseClaim(t: Tx, reason: ClaimReleaseReason, at: number, detail: str
       s.phase = "ringing";
     }
   }
-  t.publish((call) => ({ type: "call.claim_released", call, agentId: c.agentId, reason }));
+  t.publish((call) => ({ type: "call.claim_released", call, agentId: c.agentId, reason, detail }));
 }
 
 function end(t: Tx, outcome: CallOutcome, at: number): void {

@@ -138,18 +138,23 @@ export class Switchboard extends DurableObject<Env> {
   async agentFacts(agentId: string): Promise<AgentFacts> {
     const team = await this.loadTeam(agentId);
     const a = team.get(agentId);
-    if (!a) return { eligible: false, busyWith: null };
-    return { eligible: isEligible(this.overlay(a)), busyWith: a.currentCallSid };
+    if (!a) return { eligible: false, canConnect: false, busyWith: null };
+    const view = this.overlay(a);
+    return { eligible: isEligible(view), canConnect: view.phoneReady, busyWith: a.currentCallSid };
   }
 
   /** The console's phone is ready (or not): it is rung only while it is. Forgotten when the agent goes offline. */
   async setPhone(agentId: string, ready: boolean): Promise<AgentView | null> {
     const team = await this.loadTeam(agentId);
-    const before = this.eligibleSet();
-    this.phones.set(agentId, ready);
-    this.ctx.storage.kv.put(PHONE_PREFIX + agentId, ready);
     const a = team.get(agentId);
     if (!a) return null;
+    const before = this.eligibleSet();
+    // Kept only while a console is online: a report from an agent with none would make their next
+    // console look ready before its phone has registered.
+    if (this.onlineAgentIds().has(agentId)) {
+      this.phones.set(agentId, ready);
+      this.ctx.storage.kv.put(PHONE_PREFIX + agentId, ready);
+    }
     const view = this.overlay(a);
     this.broadcast({ type: "agent.updated", agent: view });
     this.reRing(before);
@@ -263,7 +268,7 @@ export class Switchboard extends DurableObject<Env> {
 
   private agentViews(): AgentView[] {
     const online = this.onlineAgentIds();
-    return [...(this.team?.values() ?? [])].map((a) => this.overlay(a, online));
+    return [...(this.team?.values() ?? [])].map((a) => this.overlay(a, online)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private eligibleSet(): Set<string> {

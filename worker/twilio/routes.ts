@@ -35,10 +35,11 @@ const callSid = z.string().regex(CALL_SID_PATTERN, "must be a Twilio CallSid (CA
 const voiceParams = z.looseObject({ CallSid: callSid, From: z.string().default(""), To: z.string().default("") });
 const connectParams = z.looseObject({
   CallSid: callSid,
-  From: z.string().regex(/^client:[A-Za-z0-9_]{1,121}$/, "must be client:<agent id>"),
+  From: z.string().default(""),
   [CONNECT_PARAMS.callerSid]: z.string().default(""),
-  [CONNECT_PARAMS.ticket]: z.string().max(200).default(""),
+  [CONNECT_PARAMS.ticket]: z.string().default(""),
 });
+const CLIENT = /^client:([A-Za-z0-9_]{1,121})$/;
 const waitParams = z.looseObject({ CallSid: callSid });
 const conferenceParams = z.looseObject({
   FriendlyName: callSid,
@@ -116,11 +117,13 @@ twilioRoutes.post("/voice", async (c) => {
 // <Hangup/> (a 200: any other status makes Twilio play an application error to the agent).
 twilioRoutes.post("/connect", async (c) => {
   const p = params(c, connectParams);
-  const agentId = p.From.slice("client:".length);
+  const agentId = CLIENT.exec(p.From)?.[1] ?? null;
   const callerSid = p[CONNECT_PARAMS.callerSid];
   const ticket = p[CONNECT_PARAMS.ticket];
-  if (!CALL_SID_PATTERN.test(callerSid)) {
-    log("twilio.connect_refused", { callSid: null, agentId, legSid: p.CallSid, why: "no caller named" }, "warn");
+  const malformed = !agentId ? "not from an agent's phone (From must be client:<agent id>)" : !CALL_SID_PATTERN.test(callerSid) ? "no caller named" : ticket.length > 200 ? "not a ticket" : null;
+  if (malformed || !agentId) {
+    // Still a 200 that hangs up: any other answer makes Twilio play an application error to the agent.
+    log("twilio.connect_refused", { callSid: CALL_SID_PATTERN.test(callerSid) ? callerSid : null, agentId, legSid: p.CallSid, why: malformed }, "warn");
     return twiml(c, goodbyeTwiml());
   }
   const reply = await calls(c, callerSid).joinWithTicket(agentId, ticket, p.CallSid);

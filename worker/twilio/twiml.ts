@@ -72,7 +72,7 @@ export interface WaitOptions {
 export function waitTwiml(o: WaitOptions): string {
   const r = new VoiceResponse();
   if (o.greeting) r.say(o.greeting);
-  if (o.position !== null) r.say(o.position === 1 ? "You are next in line." : `You are number ${o.position} in line.`);
+  if (o.position !== null) r.say(`You are number ${o.position} in line.`);
   r.play(o.audioUrl);
   r.redirect({ method: "POST" }, o.next);
   return r.toString();
