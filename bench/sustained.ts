@@ -28,6 +28,14 @@ export interface SustainedResult {
   connectLatency: Summary;
   /** Claims sent per call that was answered: the race a ring to every console starts. */
   claimsPerAnswered: number;
+  /** How long an agent took to react to a ring, ms. */
+  reactionMs: [number, number];
+  /**
+   * Agents' legs the carrier joined to the caller after the product had given up on their claim
+   * (its lease lapsed before the join was heard), which the product then ended: the caller heard an
+   * agent for a moment. Counted apart: the product's stated rule, but a caller-facing glitch.
+   */
+  lateJoinsKicked: string[];
   errors: string[];
   /**
    * Calls that did not end, that two agents were with at once, marked connected to an agent the
@@ -51,12 +59,12 @@ interface Options {
   speed: number;
   /** The share of callers who hang up on their own, at a random moment in their first 20 simulated seconds. */
   callerHangups: number;
+  /** How long an agent takes to react to a ring (uniform between the two), ms. */
+  reactionMs: [number, number];
 }
 
 const random = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 const DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 120_000);
-/** An agent's reaction to a ring: 20-400 ms, as in the runs before the lobby model. */
-const REACTION_MS: [number, number] = [20, 400];
 /** How long an agent stays on a call once the caller is with them. */
 const TALK_MS: [number, number] = [300, 2000];
 
@@ -82,8 +90,10 @@ class Run {
   claims = 0;
   agents: Agent[] = [];
   readonly p: Product;
-  constructor(p: Product) {
+  readonly reactionMs: [number, number];
+  constructor(p: Product, reactionMs: [number, number]) {
     this.p = p;
+    this.reactionMs = reactionMs;
   }
 
   error(what: string): void {
@@ -150,7 +160,7 @@ class Agent {
     }
     if (this.holding !== null || this.noticed.has(call.callSid)) return;
     this.noticed.add(call.callSid);
-    setTimeout(() => this.decide(call.callSid).catch((err) => this.run.error(`${this.id}: ${String(err)}`)), random(...REACTION_MS));
+    setTimeout(() => this.decide(call.callSid).catch((err) => this.run.error(`${this.id}: ${String(err)}`)), random(...this.run.reactionMs));
   }
 
   private async decide(sid: string): Promise<void> {
@@ -257,12 +267,13 @@ interface SimConferenceState {
 }
 
 /**
- * The carrier's record of a call's conference, replayed: which agents' legs were with the caller, and
- * whether two ever were at once.
+ * The carrier's record of a call's conference, replayed: which agents' legs were with the caller,
+ * whether two ever were at once, and which agents' legs left because the product ended them by REST.
  */
-function bridged(conf: SimConferenceState, callerSid: string, owner: Map<string, string>): { agents: Set<string>; together: string[]; unknown: string[] } {
+function bridged(conf: SimConferenceState, callerSid: string, owner: Map<string, string>): { agents: Set<string>; kicked: Set<string>; together: string[]; unknown: string[] } {
   const present = new Set<string>();
   const agents = new Set<string>();
+  const kicked = new Set<string>();
   const together: string[] = [];
   const unknown: string[] = [];
   let callerIn = false;
@@ -283,19 +294,23 @@ function bridged(conf: SimConferenceState, callerSid: string, owner: Map<string,
         if (callerIn) note(sid);
       }
       if (callerIn && present.size > 1) together.push([...present].map((l) => owner.get(l) ?? l).join(" and "));
-    } else if ((m = /^(CA[0-9a-f]{32}) left/.exec(what))) {
+    } else if ((m = /^(CA[0-9a-f]{32}) left \(([a-z_]+)/.exec(what))) {
       if (m[1] === callerSid) callerIn = false;
-      else present.delete(m[1]!);
+      else {
+        present.delete(m[1]!);
+        const who = owner.get(m[1]!);
+        if (who && m[2] === "participant_updated_via_api") kicked.add(who);
+      }
     } else if (/^CF[0-9a-f]{32} ended/.test(what)) {
       callerIn = false;
       present.clear();
     }
   }
-  return { agents, together, unknown };
+  return { agents, kicked, together, unknown };
 }
 
 export async function sustainedLoad(p: Product, o: Options): Promise<SustainedResult> {
-  const run = new Run(p);
+  const run = new Run(p, o.reactionMs);
   run.agents = o.agents.map((i) => new Agent(run, i));
   await inFlight(20, run.agents, (a) => a.start());
   const placedAt = new Map<string, number>();
@@ -371,6 +386,7 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
 
   const ringLatencies = [...placedAt].flatMap(([sid, t0]) => (ringingAt.has(sid) ? [ringingAt.get(sid)! - t0] : []));
   const inconsistent: string[] = [];
+  const lateJoinsKicked: string[] = [];
   const outcomes: Record<string, number> = {};
   await inFlight(10, [...placedAt.keys()], async (sid) => {
     const call = ended.get(sid);
@@ -389,7 +405,11 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
     for (const t of carrier.together) inconsistent.push(`${sid}: ${t} were with the caller at once`);
     for (const leg of carrier.unknown) inconsistent.push(`${sid}: a leg no phone placed (${leg}) was with the caller`);
     for (const a of marked) if (!carrier.agents.has(a)) inconsistent.push(`${sid}: marked connected to ${a}, whom the carrier never joined to the caller`);
-    for (const a of carrier.agents) if (!marked.has(a)) inconsistent.push(`${sid}: the carrier joined ${a} to the caller, never marked connected`);
+    for (const a of carrier.agents) {
+      if (marked.has(a)) continue;
+      if (carrier.kicked.has(a)) lateJoinsKicked.push(`${sid}: ${a}`);
+      else inconsistent.push(`${sid}: the carrier joined ${a} to the caller, never marked connected, and it stayed`);
+    }
     if ((outcome === "answered" || outcome === "abandoned") !== marked.size > 0) inconsistent.push(`${sid} ended ${outcome}, connected to [${[...marked].join(", ")}]`);
   });
   const snapshot = await p.openConsole("admin");
@@ -413,6 +433,8 @@ export async function sustainedLoad(p: Product, o: Options): Promise<SustainedRe
     claimLatency: summarize(run.claimLatencies),
     connectLatency: summarize(run.connectLatencies),
     claimsPerAnswered: answered ? run.claims / answered : NaN,
+    reactionMs: o.reactionMs,
+    lateJoinsKicked,
     errors: run.errors,
     inconsistent,
     stuckAgents,
