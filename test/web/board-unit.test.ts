@@ -1,6 +1,6 @@
 // The console's board as a pure reducer over server messages.
 import { describe, expect, it } from "vitest";
-import type { AgentView, CallView, LotView, ServerMessage } from "../../worker/protocol";
+import type { CallView, LotView, ServerMessage } from "../../worker/protocol";
 import {
   activeCallOf,
   agentState,
@@ -22,41 +22,8 @@ import {
   waitingText,
   type BoardState,
 } from "../../web/src/board";
+import { agent, call } from "./fixtures";
 
-const agent = (id: string, over: Partial<AgentView> = {}): AgentView => ({
-  id,
-  name: id.toUpperCase(),
-  email: `${id}@x.test`,
-  role: "agent",
-  available: true,
-  online: true,
-  currentCallSid: null,
-  lastCallEndedAt: null,
-  phoneReady: true,
-  ...over,
-});
-
-const call = (over: Partial<CallView> = {}): CallView => ({
-  callSid: "CA1",
-  from: "+15550001",
-  to: "+15550002",
-  phase: "ringing",
-  ringTargets: null,
-  declined: [],
-  ringingCount: 2,
-  waitingSince: 1,
-  claimedBy: null,
-  answeredBy: null,
-  purpose: "inbound",
-  lot: null,
-  transfer: null,
-  outcome: null,
-  startedAt: 1,
-  answeredAt: null,
-  endedAt: null,
-  seq: 2,
-  ...over,
-});
 
 function run(...msgs: ServerMessage[]): BoardState {
   return msgs.reduce(apply, emptyBoard);

@@ -1,47 +1,14 @@
 // The console's pure rules: what a message tells this agent, taking a call (claim or retrieve, then
 // connect, else give it back), which phone legs the board took away, and the phone's readiness.
 import { describe, expect, it, vi } from "vitest";
-import type { AgentView, CallView, ServerMessage } from "../../worker/protocol";
+import type { CallView, ServerMessage } from "../../worker/protocol";
 import { apply, emptyBoard, type BoardState } from "../../web/src/board";
 import { type HeldLeg, isMine, reviewLegs } from "../../web/src/legs";
 import { newRings, noticesFor, releaseWords } from "../../web/src/notices";
 import { phoneBanner, phoneRequest, STARTING } from "../../web/src/phoneStatus";
 import { takeCall, type TakeDeps, winOf } from "../../web/src/takeCall";
+import { agent, call } from "./fixtures";
 
-const agent = (id: string, over: Partial<AgentView> = {}): AgentView => ({
-  id,
-  name: id.toUpperCase(),
-  email: `${id}@x.test`,
-  role: "agent",
-  available: true,
-  online: true,
-  currentCallSid: null,
-  lastCallEndedAt: null,
-  phoneReady: true,
-  ...over,
-});
-
-const call = (over: Partial<CallView> = {}): CallView => ({
-  callSid: "CA1",
-  from: "+15550001",
-  to: "+15550002",
-  phase: "ringing",
-  ringTargets: null,
-  declined: [],
-  ringingCount: 2,
-  waitingSince: 1,
-  claimedBy: null,
-  answeredBy: null,
-  purpose: "inbound",
-  lot: null,
-  transfer: null,
-  outcome: null,
-  startedAt: 1,
-  answeredAt: null,
-  endedAt: null,
-  seq: 2,
-  ...over,
-});
 
 const snapshot = (agents = [agent("a"), agent("b")], calls: CallView[] = []): ServerMessage => ({ type: "snapshot", agents, calls, history: [], voicemails: [], at: 0 });
 const run = (...msgs: ServerMessage[]): BoardState => msgs.reduce(apply, emptyBoard);

@@ -209,7 +209,6 @@ export interface Step<R extends Reply = Reply> {
   reply: R;
 }
 
-const NO_CALL = "no such call";
 
 export function start(state: CallState | null, input: Extract<Input, { type: "start" }>, config: CallConfig, callSid: string): Step<StartReply> {
   // Twilio retries the voice webhook: the second request must get the same answer.

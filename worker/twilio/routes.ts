@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { saveTranscription } from "../db/voicemails";
-import { type AppEnv, type Ctx, HttpError, validate } from "../http";
+import { type AppEnv, type Ctx, validate } from "../http";
 import { log } from "../log";
 import { CALL_SID_PATTERN, CONNECT_PARAMS } from "../protocol";
 import { type CallerProgram, isFinalStatus } from "../call/machine";
