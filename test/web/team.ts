@@ -178,8 +178,12 @@ export async function signIn(who: Who, wires: Wires = {}): Promise<Page> {
   await page.goto(baseUrl!);
   await page.getByLabel("E-mail").fill(`${who}@example.com`);
   await page.getByLabel("Password").fill(`${who}-demo-password`);
+  // Signed in means the board is connected and the phone has said whether it is ready (PUT
+  // /api/me/phone, ready or not): until then the agent is not rung, and that request is still to come.
+  const phoneSaid = page.waitForResponse((r) => r.request().method() === "PUT" && new URL(r.url()).pathname === "/api/me/phone");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByTestId("connection-status").filter({ hasText: "Connected" }).waitFor();
+  await phoneSaid;
   return page;
 }
 

@@ -679,12 +679,8 @@ function connected(t: Tx, agentId: string, legSid: string, at: number): void {
   s.answeredBy = agentId;
   s.answeredAt ??= at;
   s.answeredLeg = legSid;
-  s.transfer = null;
   s.undo = null;
-  s.ringTargets = null;
-  s.declined = [];
-  s.waitingSince = null;
-  s.waitEndsAt = null;
+  stopWaiting(s);
   if (s.lot) {
     s.lot = null;
     t.effects.push({ type: "lotReleased" });
@@ -779,11 +775,7 @@ function backToLot(t: Tx, why: TransferFailure, at: number, config: CallConfig):
   if (!s.lot) return toVoicemail(t, why, at, true);
   const transfer = s.transfer;
   s.phase = "parked";
-  s.ringTargets = null;
-  s.declined = [];
-  s.transfer = null;
-  s.waitingSince = null;
-  s.waitEndsAt = null;
+  stopWaiting(s);
   s.lot.parkedAt = at;
   s.lot.returnsAt = at + config.parkTimeoutMs;
   t.effects.push({ type: "lotSaved", lot: { ...s.lot } });
@@ -796,10 +788,7 @@ function backToLot(t: Tx, why: TransferFailure, at: number, config: CallConfig):
 function toVoicemail(t: Tx, reason: string, at: number, redirect: boolean): void {
   const s = t.s;
   s.phase = "voicemail";
-  s.ringTargets = null;
-  s.transfer = null;
-  s.waitingSince = null;
-  s.waitEndsAt = null;
+  stopWaiting(s);
   s.undo = null;
   // The D1 slot row is freed when the call ends.
   s.lot = null;
@@ -825,11 +814,7 @@ function undoMove(t: Tx, u: Undo, error: string, at: number): void {
   s.purpose = u.back.purpose;
   s.answeredBy = u.back.agentId;
   s.answeredLeg = u.back.leg;
-  s.ringTargets = null;
-  s.declined = [];
-  s.transfer = null;
-  s.waitingSince = null;
-  s.waitEndsAt = null;
+  stopWaiting(s);
   s.lot = null;
   t.effects.push({ type: "agentBusy", agentId: u.back.agentId }, { type: "lotReleased" });
   t.record("redirect_failed", u.back.agentId, { error, back: "connected" }, at);
@@ -876,16 +861,22 @@ function end(t: Tx, outcome: CallOutcome, at: number): void {
   s.phase = "ended";
   s.outcome = outcome;
   s.endedAt = at;
-  s.waitingSince = null;
-  s.waitEndsAt = null;
-  s.ringTargets = null;
+  stopWaiting(s);
   s.lot = null;
-  s.transfer = null;
   s.undo = null;
   // Whatever parking slot the call may hold in D1 is freed (a no-op for a call never parked).
   t.effects.push({ type: "lotReleased" });
   t.record("call_ended", s.answeredBy, { outcome }, at);
   t.publish((call) => ({ type: "call.ended", call }));
+}
+
+/** The caller no longer waits for an agent: nobody rings, nothing times out. */
+function stopWaiting(s: CallState): void {
+  s.ringTargets = null;
+  s.declined = [];
+  s.transfer = null;
+  s.waitingSince = null;
+  s.waitEndsAt = null;
 }
 
 /** Rings are recorded per wait: one row names everyone a ring reached (per-agent rows would grow with the team). */
