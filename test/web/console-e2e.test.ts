@@ -341,8 +341,12 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
     await alice.getByRole("button", { name: "Sign in" }).waitFor();
     const bob = await signIn("bob");
     await bob.context().clearCookies(); // as if the session expired
-    await card(bob, "bob").getByTestId("availability-toggle").click();
+    // The console's next request finds the session gone: Bob's toggle, pressed at once if the board is
+    // still there (the phone's readiness report, sent again when the board's snapshot comes after the
+    // phone registered, may have found out first).
+    await bob.evaluate(() => document.querySelector<HTMLElement>("[data-testid=agent-card-bob] [data-testid=availability-toggle]")?.click());
     await bob.getByRole("button", { name: "Sign in" }).waitFor();
+    expect(await bob.getByTestId("connection-status").count()).toBe(0);
     await expect(bob.locator(".notice.problem").count()).resolves.toBe(0);
   });
 

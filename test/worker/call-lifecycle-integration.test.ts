@@ -95,6 +95,22 @@ describe("answering", () => {
     await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining([`declined:${a!.agent.id}`, `declined:${b!.agent.id}`, "voicemail"]));
   });
 
+  it("when nobody answers before the wait is over, the caller is moved to voicemail and leaves a message", async () => {
+    const [a] = await staff(1);
+    const sid = await call({ speed: 20, message: 3 });
+    await seen(a!, sid, "call.ringing");
+    try {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(Date.now() + 60_001);
+      expect(await runDurableObjectAlarm(env.CALLS.getByName(sid))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    await seen(a!, sid, "call.voicemail");
+    expect((await seen(a!, sid, "call.ended", 15_000)).call.outcome).toBe("voicemail");
+    await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining(["no_answer", "voicemail"]));
+  });
+
   it("with no agent online and available, the caller goes straight to voicemail", async () => {
     const sid = await call({ speed: 20, message: 2 });
     await expect.poll(async () => (await view(sid))?.phase).toMatch(/voicemail|ended/);
