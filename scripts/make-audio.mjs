@@ -36,10 +36,14 @@ function wav(samples) {
   return Buffer.concat([h, data]);
 }
 
-/** North American ringback: 440 + 480 Hz, two seconds on, four off; three cycles. */
+/**
+ * North American ringback: 440 + 480 Hz, two seconds on, four off; one cycle. Short on purpose: the
+ * wait URL is asked again after each play, and that is when a caller's music can change (a declined
+ * transfer going back to the lot hears hold music within six seconds).
+ */
 function ringback() {
   const out = [];
-  for (let i = 0; i < RATE * 18; i++) {
+  for (let i = 0; i < RATE * 6; i++) {
     const t = i / RATE;
     const on = t % 6 < 2;
     out.push(on ? 0.25 * (Math.sin(2 * Math.PI * 440 * t) + Math.sin(2 * Math.PI * 480 * t)) : 0);
