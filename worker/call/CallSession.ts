@@ -25,6 +25,8 @@ const TRANSFER_OVERFLOW_SLOTS = 1000;
 const TWILIO_RETRY_MS = [0, 0, 250, 1000, 3000];
 
 type TwilioRequest = Extract<Effect, { type: "twilio" }>;
+/** What a claim or retrieve is decided with when the call cannot be taken anyway (never read then). */
+const NO_FACTS: m.AgentFacts = { eligible: false, canConnect: false, busyWith: null };
 
 /** At least 128 random bits, URL-safe: the one-time ticket of a won claim. */
 function newTicket(): string {
@@ -68,7 +70,10 @@ export class CallSession extends DurableObject<Env> {
   }
 
   async claim(agentId: string): Promise<m.ClaimReply> {
-    const agent = await switchboard(this.env).agentFacts(agentId);
+    // Under contention most claims find the call taken: those need no word from the switchboard.
+    const s = this.state;
+    const open = s?.phase === "ringing" || (s?.phase === "claimed" && s.claim !== null && s.claim.expiresAt <= Date.now());
+    const agent = open ? await switchboard(this.env).agentFacts(agentId) : NO_FACTS;
     const input = { type: "claim", agentId, agent, ticket: newTicket(), at: Date.now() } as const;
     return this.run((t, c) => m.claim(t, input, c), { status: 404, why: "no such call" });
   }
@@ -119,7 +124,7 @@ export class CallSession extends DurableObject<Env> {
 
   /** Decided at once, in arrival order, like a claim: exactly one retrieve wins. */
   async retrieve(agentId: string): Promise<m.RetrieveReply> {
-    const agent = await switchboard(this.env).agentFacts(agentId);
+    const agent = this.state?.phase === "parked" ? await switchboard(this.env).agentFacts(agentId) : NO_FACTS;
     const input = { type: "retrieve", agentId, agent, ticket: newTicket(), at: Date.now() } as const;
     return this.run((t, c) => m.retrieve(t, input, c), { status: 404, why: "no such call" });
   }

@@ -33,6 +33,8 @@ export class Switchboard extends DurableObject<Env> {
   private d1Version = 0;
   private liveCache: Map<string, CallView> | null = null;
   private socketCache: Set<WebSocket> | null = null;
+  /** The agents with an open console, kept until a console opens or closes (walking every socket was the ring's main cost at 1,000 consoles). */
+  private onlineCache: Set<string> | null = null;
   /** The team as D1 last said, patched by every message since: online and phoneReady are overlaid. */
   private team: Map<string, AgentView> | null = null;
   private teamLoading: Promise<Map<string, AgentView>> | null = null;
@@ -58,6 +60,7 @@ export class Switchboard extends DurableObject<Env> {
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [agentId]);
     this.consoles().add(server);
+    this.onlineCache = null;
     server.serializeAttachment({ agentId, connectedAt: Date.now() } satisfies Attachment);
     send(server, {
       type: "snapshot",
@@ -203,6 +206,7 @@ export class Switchboard extends DurableObject<Env> {
         log("console.dropped", { agentId: a.agentId, reason: "no ping", silentMs: now - Math.max(pinged, a.connectedAt) }, "warn");
         closeQuietly(ws, 4000, "no ping");
         this.consoles().delete(ws);
+        this.onlineCache = null;
       }
     }
     this.announceOffline(before);
@@ -227,6 +231,7 @@ export class Switchboard extends DurableObject<Env> {
     // 1005/1006 mean the peer vanished without a close frame; answering is harmless either way.
     closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, "bye");
     this.consoles().delete(ws);
+    this.onlineCache = null;
     const a = attachment(ws);
     if (a) this.announceOffline(new Set([a.agentId]), ws);
     this.reRing(before);
@@ -334,7 +339,9 @@ export class Switchboard extends DurableObject<Env> {
     }
   }
 
+  /** Agents with an open console (`except`: as if that socket were closed already). Not to be mutated. */
   private onlineAgentIds(except?: WebSocket): Set<string> {
+    if (!except && this.onlineCache) return this.onlineCache;
     const sockets = this.consoles();
     const ids = new Set<string>();
     for (const ws of sockets) {
@@ -344,6 +351,7 @@ export class Switchboard extends DurableObject<Env> {
       const agentId = this.ctx.getTags(ws)[0];
       if (agentId) ids.add(agentId);
     }
+    if (!except) this.onlineCache = ids;
     return ids;
   }
 
