@@ -1,4 +1,4 @@
-// `npm run bench` (about 12 minutes) and `npm run bench -- --quick` (under a minute, for CI):
+// `npm run bench` (about 9.5 minutes) and `npm run bench -- --quick` (under a minute, for CI):
 // starts the product in local workerd as `npm run dev` does, drives it the way Twilio and the
 // consoles do in the lobby model, prints a table, and (full run only) writes it to docs/benchmarks.md.
 // Exits non-zero when correctness fails: a double winner, a lost event, a stuck call or agent, an
@@ -10,7 +10,7 @@ import { claimContention } from "./claims.ts";
 import { type FanoutResult, ringAndAnswer } from "./fanout.ts";
 import { bytesPerCall, type LifecycleResult } from "./lifecycle.ts";
 import { AUTH_TOKEN, type Console, Product, type Seed, seed } from "./product.ts";
-import { memoryMiB, prepareState, run, type Server, startServer } from "./server.ts";
+import { cpuBetween, cpuTicks, memoryMiB, prepareState, run, type Server, startServer } from "./server.ts";
 import { ms, ratio, RESOLUTION_MS, summarize, table } from "./stats.ts";
 import { sustainedLoad } from "./sustained.ts";
 import { floorLatency, webhookLatency } from "./webhook.ts";
@@ -101,6 +101,20 @@ const progress = (text: string) => {
   console.error(`bench [${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}] ${text}`);
 };
 const memoryRows: (string | number)[][] = [];
+/** Who used the machine's CPU during each part: the benchmark and its servers, and everyone else. */
+const cpuRows: (string | number)[][] = [];
+let cpuAt = cpuTicks();
+/** Closes the CPU account of the part just run (call it before stopping a server: its ticks leave with it). */
+const cpuPart = (name: string) => {
+  const now = cpuTicks();
+  if (cpuAt && now) {
+    const c = cpuBetween(cpuAt, now);
+    cpuRows.push([name, c.seconds.toFixed(0), c.ours.toFixed(2), c.others.toFixed(2)]);
+  }
+  cpuAt = now;
+};
+/** Starts the next account afresh (after stopping a server, which is no part). */
+const cpuSkip = () => (cpuAt = cpuTicks());
 /** The sustained load's table: run on the main server in the quick run, on a server of its own otherwise. */
 let sustainedText = "";
 let ours: { claims: Awaited<ReturnType<typeof claimContention>>[]; fan: FanoutResult[] } | undefined;
@@ -148,6 +162,7 @@ async function sustainedPart(state: string, seededSus: Seed): Promise<{ text: st
     consoles.push(...(await p.openConsoles(1, sus.agents, false)));
     const after = memoryMiB(s.workerdPid());
     const text = await sustainedRuns(p, consoles);
+    cpuPart("4. sustained load (its server's start included)");
     const perConsole = ((after.rss - before.rss) * 1024) / (sus.agents - 1);
     return { text, memory: [`${sus.agents} (a fresh server)`, ms(before.rss), ms(after.rss), ms(perConsole), ms(after.peak)] };
   });
@@ -230,6 +245,7 @@ const startBaseline = () => startServer("bench/baseline/wrangler.toml", baseline
 const baselineStarted = plan.baselineEarly ? startBaseline() : null;
 const server = await startServer("wrangler.toml", mainState, { TWILIO_AUTH_TOKEN: AUTH_TOKEN });
 await baselineStarted;
+cpuPart("preparing the databases, starting the servers");
 // Past wrangler's dev proxy (bench/server.ts directUrl), for both designs alike.
 const p = new Product(server.directUrl, seeded);
 const consoles: Console[] = [];
@@ -254,6 +270,7 @@ await onServer(server, consoles, async () => {
   say("\nThe floor: `GET /healthz` through the same local server (no Durable Object, no D1)\n");
   say(table(["requests in flight", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms"], floors.map(({ c, s }) => [c, s.n, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)])));
   for (const h of hooks) if (h.errors) failures.push(`webhook at ${h.concurrency} in flight: ${h.errors} wrong answers`);
+  cpuPart("1. inbound webhook");
 
   progress("2. claim contention…");
   const maxContenders = Math.max(...plan.claimContenders);
@@ -263,6 +280,7 @@ await onServer(server, consoles, async () => {
   say(`\n### 2. Claim contention: every contender claims the same call at once (${maxContenders} consoles open, all eligible)\n`);
   say(table(["contenders", "calls", "claims", "p50 ms", "p95 ms", "p99 ms", "max ms", "calls without exactly one winner", "errors"], claims.map((c) => [c.contenders, c.calls, c.latency.n, ms(c.latency.p50), ms(c.latency.p95), ms(c.latency.p99), ms(c.latency.max), c.wrongWinners, c.errors])));
   for (const c of claims) if (c.wrongWinners || c.errors) failures.push(`claims with ${c.contenders} contenders: ${c.wrongWinners} calls without exactly one winner, ${c.errors} errors`);
+  cpuPart("2. claim contention");
 
   progress("3. ring and answer on every console…");
   const fan: FanoutResult[] = [];
@@ -280,6 +298,7 @@ await onServer(server, consoles, async () => {
   }
   progress(`3. bytes per console per call at ${consoles.length} consoles…`);
   lifecycle = await bytesPerCall(p, consoles, plan.lifecycle.calls);
+  cpuPart(`3. ring and answer, ${plan.fanout.map((f) => f.consoles).filter((k, i, a) => a.indexOf(k) === i).join(", ")} consoles (opening them included)`);
 
   // Ring to every console, all the calls at each number of consoles together (the ring comes before the claims).
   const byConsoles = [...new Set(fan.map((f) => f.consoles))];
@@ -340,14 +359,17 @@ await onServer(server, consoles, async () => {
     progress(`4. sustained load on the same server…`);
     for (const c of consoles.splice(plan.sustained.agents)) c.close();
     sustainedText = await sustainedRuns(p, consoles);
+    cpuPart("4. sustained load");
   }
   ours = { claims, fan };
 });
+cpuSkip();
 
 if (sustainedState) {
   const part = await sustainedPart(sustainedState, seededSus);
   sustainedText = part.text;
   memoryRows.unshift(part.memory);
+  cpuSkip();
 }
 say(sustainedText);
 
@@ -377,6 +399,7 @@ await onServer(baseline, [], async () => {
   }
   say(`\n### Side by side (p50 / p99 ms, both from the claim sent; the ratio is the plan's design over this one, "n/a" below ${RESOLUTION_MS} ms)\n`);
   say(table(["measure", "this design", "the plan's design", "ratio"], rows));
+  cpuPart(`5. the plan's design${plan.baselineEarly ? "" : " (its server's start included)"}`);
 });
 
 say("\n### 6. Memory (the workerd process serving the product)\n");
@@ -392,6 +415,10 @@ const targetLines = [
 ];
 say("\n### Targets (reported, not enforced)\n");
 say(targetLines.join("\n"));
+if (cpuRows.length) {
+  say(`\n### The machine: cores in use during each part (${cpus().length} cores; others' work shares them with what is measured)\n`);
+  say(table(["part", "s", "the benchmark and its servers", "every other process"], cpuRows));
+}
 
 const took = Math.round((Date.now() - began) / 1000);
 if (!quick) {

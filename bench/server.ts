@@ -61,6 +61,8 @@ function runAsync(cmd: string, args: string[]): Promise<void> {
  */
 export async function prepareState(config: string, seedSql: string | null): Promise<string> {
   const state = mkdtempSync(join(tmpdir(), "ringall-bench-"));
+  // A run that breaks off before a server used (and removed) it must not leave it behind.
+  process.once("exit", () => rmSync(state, { recursive: true, force: true }));
   if (!seedSql) {
     await runAsync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config]);
     return state;
@@ -76,7 +78,21 @@ export async function prepareState(config: string, seedSql: string | null): Prom
   return state;
 }
 
+/**
+ * Two servers started at once can pick the same free port for one of their sockets (wrangler then
+ * exits with "Address already in use"): such a start is tried again, on new ports.
+ */
 export async function startServer(config: string, state: string, vars: Record<string, string>): Promise<Server> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(config, state, vars);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("Address already in use")) throw err;
+    }
+  }
+}
+
+async function startOnce(config: string, state: string, vars: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const args = ["dev", "-c", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
@@ -207,4 +223,72 @@ export function memoryMiB(pid: number | null): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
+
+/** CPU time so far, in clock ticks: the whole machine's (busy), and each of the benchmark's processes'. */
+export interface CpuTicks {
+  at: number;
+  busy: number;
+  /** pid → utime + stime of the benchmark and every process under it (servers, workerd). */
+  ours: Map<number, number>;
+}
+
+/** Every process's parent, from /proc (no child process: a sample must not stall the benchmark's loop). */
+function parents(): Map<number, number> {
+  const ppid = new Map<number, number>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      ppid.set(Number(d), Number(readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ppid;
+}
+
+/**
+ * Who used the CPU: the machine's busy ticks (/proc/stat) and those of the benchmark and every
+ * process under it. The rest is other people's work on the same machine, which the measurements
+ * shared the cores with. null off Linux.
+ */
+export function cpuTicks(): CpuTicks | null {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal …: busy is all but idle, iowait and steal.
+    const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]!;
+    const ppid = parents();
+    const ours = new Map<number, number>();
+    const mine = (pid: number): boolean => {
+      for (let p: number | undefined = pid; p !== undefined && p > 1; p = ppid.get(p)) if (p === process.pid) return true;
+      return false;
+    };
+    for (const pid of ppid.keys()) {
+      if (!mine(pid)) continue;
+      try {
+        const st = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+        // utime and stime (fields 14 and 15 of stat) are 11 and 12 after "pid (comm) ".
+        ours.set(pid, Number(st[11]) + Number(st[12]));
+      } catch {
+        // exited meanwhile
+      }
+    }
+    // The children it has reaped (wrangler's CLI runs); a stopped server's reaped ticks fall between
+    // accounts (see cpuSkip in run.ts).
+    const self = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+    ours.set(-1, Number(self[13]) + Number(self[14]));
+    return { at: Date.now(), busy, ours };
+  } catch {
+    return null;
+  }
+}
+
+/** Cores used between two samples: by the benchmark and its servers, and by everything else. */
+export function cpuBetween(a: CpuTicks, b: CpuTicks, ticksPerSecond = 100): { seconds: number; ours: number; others: number } {
+  const seconds = (b.at - a.at) / 1000;
+  let ours = 0;
+  // Processes that exited in between are lost (their ticks count as others'): sample before stopping servers.
+  for (const [pid, t] of b.ours) ours += t - (a.ours.get(pid) ?? 0);
+  const busy = b.busy - a.busy;
+  return { seconds, ours: ours / ticksPerSecond / seconds, others: Math.max(0, busy - ours) / ticksPerSecond / seconds };
 }

@@ -200,6 +200,17 @@ describe("the ticketed connect", () => {
     expect(c.s.outcome).toBe("missed");
   });
 
+  it("renews the lease when the ticket is used, so a slow join callback does not cost the agent the call", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    c.later(config.leaseMs - 1).connect("ann", won.ticket);
+    c.later(config.leaseMs - 1).alarm();
+    expect(c.s.phase).toBe("claimed");
+    c.conference("participant-join", "agent", "leg-ann");
+    expect(c.s.phase).toBe("connected");
+  });
+
   it("ends at once an agent leg that joins without a claim (a lapsed lease, another generation)", () => {
     const c = new Call();
     const won = c.claim("ann");

@@ -394,6 +394,9 @@ export function connect(t: Tx, input: Extract<Input, { type: "connect" }>, confi
   if (c.agentId !== agentId) return refuse("the ticket belongs to another agent");
   if (c.legSid !== null) return refuse("the ticket was already used");
   c.legSid = input.legSid;
+  // The ticket came in time: the join is Twilio's to report now, and under load its callback can be
+  // slow. A lease renewed here spares kicking an agent who is already with the caller.
+  c.expiresAt = Math.max(c.expiresAt, at + config.leaseMs);
   s.heardAt = at;
   t.record("ticket_used", agentId, { legSid: input.legSid }, at);
   return { joined: true, gen: s.gen };
