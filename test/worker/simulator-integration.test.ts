@@ -1,6 +1,6 @@
 // The carrier simulator itself, driven as Twilio's peers drive Twilio: inline TwiML through its REST API,
 // placed calls, and phones that connect like the Voice SDK. Each test checks one behaviour of Twilio's
-// that the product relies on (shared/notes/twilio-lobby-facts.md), so that nothing passes locally that
+// that the product relies on (Twilio's <Conference>, Calls REST and error docs), so that nothing passes locally that
 // would fail on Twilio. The product's own routes answer the webhooks; URLs in the inline TwiML point at
 // routes whose answer is known: /twilio/wait (TwiML that loops by <Redirect>), /twilio/voice for a call
 // in voicemail (<Record>), /twilio/voicemail/recorded (<Say> then <Hangup/>), /sim/recordings/… (audio
