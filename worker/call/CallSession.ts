@@ -64,8 +64,7 @@ export class CallSession extends DurableObject<Env> {
 
   async start(callSid: string, from: string, to: string, origin: string): Promise<m.StartReply> {
     if (this.state) return { phase: this.state.phase, gen: this.state.gen, fresh: false };
-    const board = switchboard(this.env);
-    const [available, eligible] = await Promise.all([board.availableCount(), board.eligibleAgents()]);
+    const { available, eligible } = await switchboard(this.env).ringFacts();
     return this.decide(m.start(this.state, { type: "start", from, to, origin, available, eligible, at: Date.now() }, this.config(), callSid));
   }
 

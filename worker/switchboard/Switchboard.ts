@@ -64,7 +64,7 @@ export class Switchboard extends DurableObject<Env> {
     server.serializeAttachment({ agentId, connectedAt: Date.now() } satisfies Attachment);
     send(server, {
       type: "snapshot",
-      agents: this.agentViews(),
+      agents: byName(this.agentViews()),
       calls: this.liveCalls(),
       history,
       voicemails,
@@ -131,11 +131,17 @@ export class Switchboard extends DurableObject<Env> {
     return [...this.eligibleSet()];
   }
 
-  /** Agents online and available, busy or not: with none, a caller goes to voicemail at once. */
-  async availableCount(): Promise<number> {
+  /**
+   * For a new caller, in one call: how many agents are online and available, busy or not (none: the
+   * caller goes to voicemail at once), and who a ring reaches now.
+   */
+  async ringFacts(): Promise<{ available: number; eligible: string[] }> {
     await this.loadTeam();
     this.prune();
-    return this.agentViews().filter((a) => a.online && a.available).length;
+    const online = this.onlineAgentIds();
+    let available = 0;
+    for (const a of this.team?.values() ?? []) if (a.available && online.has(a.id)) available++;
+    return { available, eligible: [...this.eligibleSet()] };
   }
 
   async agentFacts(agentId: string): Promise<AgentFacts> {
@@ -172,7 +178,7 @@ export class Switchboard extends DurableObject<Env> {
 
   async agents(): Promise<AgentView[]> {
     await this.loadTeam();
-    return this.agentViews();
+    return byName(this.agentViews());
   }
 
   /** The live call as the consoles see it (with its ringing count), or null. */
@@ -273,11 +279,17 @@ export class Switchboard extends DurableObject<Env> {
 
   private agentViews(): AgentView[] {
     const online = this.onlineAgentIds();
-    return [...(this.team?.values() ?? [])].map((a) => this.overlay(a, online)).sort((a, b) => a.name.localeCompare(b.name));
+    return [...(this.team?.values() ?? [])].map((a) => this.overlay(a, online));
   }
 
+  /** Who a ring reaches now: protocol.ts isEligible, without making a view of every agent (asked twice per message). */
   private eligibleSet(): Set<string> {
-    return new Set(this.agentViews().filter(isEligible).map((a) => a.id));
+    const online = this.onlineAgentIds();
+    const ids = new Set<string>();
+    for (const a of this.team?.values() ?? []) {
+      if (a.available && a.currentCallSid === null && online.has(a.id) && this.phones.get(a.id) === true) ids.add(a.id);
+    }
+    return ids;
   }
 
   /** The call with the number of agents it rings now (`team`: the agent views, when already made). */
@@ -392,6 +404,11 @@ export class Switchboard extends DurableObject<Env> {
       }
     }
   }
+}
+
+/** The team as the consoles list it. */
+function byName(agents: AgentView[]): AgentView[] {
+  return agents.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function attachment(ws: WebSocket): Attachment | null {
