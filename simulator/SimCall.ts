@@ -479,7 +479,7 @@ export class SimCall extends DurableObject<Env> {
     if (res === null) return false;
     let program: Verb[] = [];
     if (/^audio\//i.test(res.contentType)) {
-      // An audio file plays once and does not loop (facts §8).
+      // An audio file plays once and does not loop (Twilio's <Conference> docs, waitUrl).
       program = [{ verb: "Play", url, loop: 1 }];
     } else {
       try {
@@ -500,7 +500,7 @@ export class SimCall extends DurableObject<Env> {
       const w = c.wait;
       const verb = w.program[w.pc];
       if (!verb) {
-        // Out of verbs: the participant hears silence until something happens (facts §1).
+        // Out of verbs: the participant hears silence until something happens (Twilio's <Conference> docs, waitUrl).
         this.event("the waitUrl document ran out: silence");
         c.wait = null;
         break;
@@ -755,7 +755,7 @@ export class SimCall extends DurableObject<Env> {
     this.event(`${final} (${why})`);
     this.save();
     if (s.kind === "agent") {
-      // A leg that ends before it was answered: the SDK reports 31005 (facts §8), then disconnect.
+      // A leg that ends before it was answered: the SDK reports 31005, "Error sent from gateway in HANGUP" (twilio-voice.js#140), then disconnect.
       if (s.answeredAt === null) {
         this.toPhone({
           type: "error",

@@ -16,7 +16,7 @@ const KEEP_ENDED_LEGS_MS = 3_600_000;
 
 /**
  * Names Twilio itself sends to the TwiML App: a custom param of the same name would collide, with an
- * outcome nobody has verified (facts §3), so the simulator refuses it.
+ * outcome no Twilio document states, so the simulator refuses it.
  */
 const TWILIO_PARAM_NAMES = new Set(["AccountSid", "ApiVersion", "ApplicationSid", "CallSid", "CallStatus", "Called", "Caller", "Direction", "From", "To"]);
 

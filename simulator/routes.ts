@@ -201,7 +201,7 @@ async function restCall(c: Ctx): Promise<{ error: Response } | { account: string
   return { account, sid, stub: c.env.SIM_CALLS.getByName(sid) };
 }
 
-/** Twilio's limit on inline TwiML in a call update (facts §4). */
+/** Twilio's limit on inline TwiML in a call update (Twilio error 32018). */
 const MAX_TWIML_CHARS = 4000;
 
 simulatorRoutes.get("/api/2010-04-01/Accounts/:account/Calls/:file", async (c) => {

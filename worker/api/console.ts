@@ -7,7 +7,7 @@ import { requireSession } from "./middleware";
 export const consoleRoutes = new Hono<AppEnv>();
 
 // The raw upgrade goes to the switchboard's fetch: Hono's upgradeWebSocket helper would accept()
-// the socket here and defeat hibernation (platform-facts.md).
+// the socket here and defeat hibernation (Cloudflare's Durable Objects WebSocket Hibernation docs).
 consoleRoutes.get("/console", requireSession, async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") throw new HttpError(426, "open this as a WebSocket");
   const origin = c.req.header("Origin");
