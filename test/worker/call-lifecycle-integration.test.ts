@@ -14,12 +14,12 @@ describe("one agent", () => {
     const sid = await call();
     expect(await caller(sid)).toMatchObject({ status: "in-progress", with: [] });
     expect(["announcement", "wait-music"]).toContain((await caller(sid)).hears);
-    const leg = await answer(a!, sid);
+    const leg = await answer(a, sid);
     expect(await caller(sid)).toMatchObject({ hears: "bridged", with: [leg.legSid] });
-    expect((await hangup(sid, a!)).status).toBe(200);
-    const ended = await seen(a!, sid, "call.ended");
+    expect((await hangup(sid, a)).status).toBe(200);
+    const ended = await seen(a, sid, "call.ended");
     expect(ended.call.outcome).toBe("answered");
-    await a!.phone.disconnected(leg.legSid);
+    await a.phone.disconnected(leg.legSid);
     expect((await simState(sid)).status).toBe("completed");
   });
 });
@@ -46,27 +46,27 @@ describe("answering", () => {
   it("the first agent's answer wins; the other console stops ringing and is told who took it", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    await answer(a!, sid);
-    const taken = await seen(b!, sid, "call.answered");
-    expect(taken.agentId).toBe(a!.agent.id);
-    const late = await claim(sid, b!.agent);
+    await answer(a, sid);
+    const taken = await seen(b, sid, "call.answered");
+    expect(taken.agentId).toBe(a.agent.id);
+    const late = await claim(sid, b.agent);
     expect(late.status).toBe(409);
-    expect(await late.json()).toMatchObject({ claimed: false, claimedBy: a!.agent.id });
+    expect(await late.json()).toMatchObject({ claimed: false, claimedBy: a.agent.id });
   });
 
   it("an agent pressing Answer many times, racing another doing the same, connects exactly one", async () => {
     for (let round = 0; round < 3; round++) {
       const [a, b] = await staff(2);
       const sid = await call();
-      await Promise.all([seen(a!, sid, "call.ringing"), seen(b!, sid, "call.ringing")]);
-      const who = Array.from({ length: 20 }, (_, i) => (i % 2 ? a! : b!));
+      await Promise.all([seen(a, sid, "call.ringing"), seen(b, sid, "call.ringing")]);
+      const who = Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b));
       const presses = await Promise.all(who.map((d) => claim(sid, d.agent)));
       const bodies = (await Promise.all(presses.map((r) => r.json()))) as ({ ticket?: string; claimedBy?: string })[];
       // The winner's repeated presses get the same ticket back; every press of the other is refused.
       const won = who.filter((_, i) => presses[i]!.status === 200);
       expect(new Set(won.map((d) => d.agent.id)).size).toBe(1);
       expect(new Set(bodies.filter((_, i) => presses[i]!.status === 200).map((b) => b.ticket)).size).toBe(1);
-      const loser = won[0] === a ? b! : a!;
+      const loser = won[0] === a ? b : a;
       expect(who.map((d, i) => (d === loser ? presses[i]!.status : 409)).every((s) => s === 409)).toBe(true);
     }
   });
@@ -74,31 +74,31 @@ describe("answering", () => {
   it("one declines and the other answers", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    await seen(a!, sid, "call.ringing");
-    expect((await decline(sid, a!)).status).toBe(200);
-    expect((await claim(sid, a!.agent)).status).toBe(403);
-    await answer(b!, sid);
-    expect((await view(sid))?.answeredBy).toBe(b!.agent.id);
+    await seen(a, sid, "call.ringing");
+    expect((await decline(sid, a)).status).toBe(200);
+    expect((await claim(sid, a.agent)).status).toBe(403);
+    await answer(b, sid);
+    expect((await view(sid))?.answeredBy).toBe(b.agent.id);
   });
 
   it("when every agent declines, the caller leaves a voicemail, which every console is told of", async () => {
     const [a, b] = await staff(2);
     const sid = await call({ speed: 20, message: 4 });
-    await seen(a!, sid, "call.ringing");
-    await decline(sid, a!);
-    await decline(sid, b!);
-    await seen(a!, sid, "call.voicemail");
-    const vm = await a!.console.take<"voicemail.created">((m) => m.type === "voicemail.created" && m.voicemail.callSid === sid, 15_000);
+    await seen(a, sid, "call.ringing");
+    await decline(sid, a);
+    await decline(sid, b);
+    await seen(a, sid, "call.voicemail");
+    const vm = await a.console.take<"voicemail.created">((m) => m.type === "voicemail.created" && m.voicemail.callSid === sid, 15_000);
     expect(vm.voicemail.durationSeconds).toBeGreaterThan(0);
-    const ended = await seen(b!, sid, "call.ended", 15_000);
+    const ended = await seen(b, sid, "call.ended", 15_000);
     expect(ended.call.outcome).toBe("voicemail");
-    await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining([`declined:${a!.agent.id}`, `declined:${b!.agent.id}`, "voicemail"]));
+    await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining([`declined:${a.agent.id}`, `declined:${b.agent.id}`, "voicemail"]));
   });
 
   it("when nobody answers before the wait is over, the caller is moved to voicemail and leaves a message", async () => {
     const [a] = await staff(1);
     const sid = await call({ speed: 20, message: 3 });
-    await seen(a!, sid, "call.ringing");
+    await seen(a, sid, "call.ringing");
     try {
       vi.useFakeTimers({ toFake: ["Date"] });
       vi.setSystemTime(Date.now() + 60_001);
@@ -106,8 +106,8 @@ describe("answering", () => {
     } finally {
       vi.useRealTimers();
     }
-    await seen(a!, sid, "call.voicemail");
-    expect((await seen(a!, sid, "call.ended", 15_000)).call.outcome).toBe("voicemail");
+    await seen(a, sid, "call.voicemail");
+    expect((await seen(a, sid, "call.ended", 15_000)).call.outcome).toBe("voicemail");
     await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining(["no_answer", "voicemail"]));
   });
 
@@ -122,19 +122,19 @@ describe("the caller hanging up", () => {
   it("while connected ends the call for the agent, whose leg ends and who is free again", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    const leg = await answer(a!, sid);
+    const leg = await answer(a, sid);
     await api(`/sim/calls/${sid}/hangup`, null, { method: "POST" });
-    expect((await seen(a!, sid, "call.ended")).call.outcome).toBe("answered");
-    await a!.phone.disconnected(leg.legSid);
-    await a!.console.take((m) => m.type === "agent.updated" && m.agent.id === a!.agent.id && m.agent.currentCallSid === null);
+    expect((await seen(a, sid, "call.ended")).call.outcome).toBe("answered");
+    await a.phone.disconnected(leg.legSid);
+    await a.console.take((m) => m.type === "agent.updated" && m.agent.id === a.agent.id && m.agent.currentCallSid === null);
   });
 
   it("while waiting is a missed call, and every console stops ringing", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    await seen(b!, sid, "call.ringing");
+    await seen(b, sid, "call.ringing");
     await api(`/sim/calls/${sid}/hangup`, null, { method: "POST" });
-    expect((await seen(a!, sid, "call.ended")).call.outcome).toBe("missed");
+    expect((await seen(a, sid, "call.ended")).call.outcome).toBe("missed");
     await expect.poll(() => ringEventsOf(sid)).toContain("caller_hangup");
   });
 });
@@ -145,29 +145,29 @@ describe("several callers", () => {
     const first = await call({ from: "+15551110001" });
     const second = await call({ from: "+15551110002" });
     const third = await call({ from: "+15551110003" });
-    await seen(a!, third, "call.ringing");
+    await seen(a, third, "call.ringing");
     // Answer (or Alt+Shift+A) takes the oldest call ringing: the console knows which from the board.
     const oldest = (d: Desk) => Object.values(boardOf(d)).filter((c) => c.phase === "ringing").sort((x, y) => x.startedAt - y.startedAt)[0]!.callSid;
-    expect(oldest(a!)).toBe(first);
-    await answer(a!, first);
-    expect(oldest(b!)).toBe(second);
-    await answer(b!, second);
+    expect(oldest(a)).toBe(first);
+    await answer(a, first);
+    expect(oldest(b)).toBe(second);
+    await answer(b, second);
     // Both busy: the third caller waits in line, ringing nobody, until an agent is free.
-    await ringingWith(a!, third, 0);
-    await hangup(first, a!);
-    await ringingWith(a!, third, 1);
-    await answer(a!, third);
+    await ringingWith(a, third, 0);
+    await hangup(first, a);
+    await ringingWith(a, third, 1);
+    await answer(a, third);
   });
 
   it("an agent who becomes available while a caller waits is rung and answers", async () => {
     const [a] = await staff(1);
-    await api("/api/me/availability", a!.agent.cookie, { method: "PUT", body: JSON.stringify({ available: false }) });
+    await api("/api/me/availability", a.agent.cookie, { method: "PUT", body: JSON.stringify({ available: false }) });
     const [b] = await staff(1);
     const sid = await call();
-    expect((await seen(b!, sid, "call.ringing")).call.ringingCount).toBe(1);
-    await api("/api/me/availability", a!.agent.cookie, { method: "PUT", body: JSON.stringify({ available: true }) });
-    expect((await seen(b!, sid, "call.ringing")).call.ringingCount).toBe(2);
-    await answer(a!, sid);
+    expect((await seen(b, sid, "call.ringing")).call.ringingCount).toBe(1);
+    await api("/api/me/availability", a.agent.cookie, { method: "PUT", body: JSON.stringify({ available: true }) });
+    expect((await seen(b, sid, "call.ringing")).call.ringingCount).toBe(2);
+    await answer(a, sid);
   });
 
   it("five calls in a row, each answered by a different agent, stay independent", async () => {
@@ -186,12 +186,12 @@ describe("several callers", () => {
   it("an agent who finishes a call is shown available again and rings for the next caller", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    await answer(a!, sid);
-    await b!.console.take((m) => m.type === "agent.updated" && m.agent.id === a!.agent.id && m.agent.currentCallSid === sid);
-    await hangup(sid, a!);
-    await b!.console.take((m) => m.type === "agent.updated" && m.agent.id === a!.agent.id && m.agent.currentCallSid === null);
+    await answer(a, sid);
+    await b.console.take((m) => m.type === "agent.updated" && m.agent.id === a.agent.id && m.agent.currentCallSid === sid);
+    await hangup(sid, a);
+    await b.console.take((m) => m.type === "agent.updated" && m.agent.id === a.agent.id && m.agent.currentCallSid === null);
     const next = await call();
-    expect((await seen(a!, next, "call.ringing")).call.ringingCount).toBe(2);
+    expect((await seen(a, next, "call.ringing")).call.ringingCount).toBe(2);
   });
 });
 
@@ -199,37 +199,37 @@ describe("a winner who does not connect", () => {
   it("a refused connect (another agent's ticket, a used one) bridges nothing, and the winner still connects", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    await seen(a!, sid, "call.ringing");
-    const ticket = await ticketOf(await claim(sid, a!.agent));
-    const stolen = await b!.phone.connect(sid, ticket);
+    await seen(a, sid, "call.ringing");
+    const ticket = await ticketOf(await claim(sid, a.agent));
+    const stolen = await b.phone.connect(sid, ticket);
     expect(stolen.accepted).toBe(false);
     expect((await caller(sid)).with).toEqual([]);
-    const leg = await a!.phone.connect(sid, ticket);
+    const leg = await a.phone.connect(sid, ticket);
     expect(leg.accepted).toBe(true);
-    await connectedTo(a!, sid);
-    expect((await b!.phone.connect(sid, ticket)).accepted).toBe(false);
+    await connectedTo(a, sid);
+    expect((await b.phone.connect(sid, ticket)).accepted).toBe(false);
     expect((await caller(sid)).with).toEqual([leg.legSid]);
-    await expect.poll(() => ringEventsOf(sid)).toContain(`connect_refused:${b!.agent.id}`);
+    await expect.poll(() => ringEventsOf(sid)).toContain(`connect_refused:${b.agent.id}`);
   });
 
   it("whose phone fails (said by the console) gives the call back at once, and another agent answers", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    await seen(a!, sid, "call.ringing");
-    await ticketOf(await claim(sid, a!.agent));
-    const res = await api(`/api/calls/${sid}/release`, a!.agent.cookie, { method: "POST", body: JSON.stringify({ reason: "the microphone is blocked" }) });
+    await seen(a, sid, "call.ringing");
+    await ticketOf(await claim(sid, a.agent));
+    const res = await api(`/api/calls/${sid}/release`, a.agent.cookie, { method: "POST", body: JSON.stringify({ reason: "the microphone is blocked" }) });
     expect(res.status).toBe(200);
-    const released = await seen(b!, sid, "call.claim_released");
-    expect(released).toMatchObject({ agentId: a!.agent.id, reason: "connect_failed" });
-    await answer(b!, sid);
+    const released = await seen(b, sid, "call.claim_released");
+    expect(released).toMatchObject({ agentId: a.agent.id, reason: "connect_failed" });
+    await answer(b, sid);
   });
 
   it("whose connect never comes loses the claim when the lease lapses, and the others ring again", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    await seen(b!, sid, "call.ringing");
-    await ticketOf(await claim(sid, a!.agent));
-    await seen(b!, sid, "call.answered");
+    await seen(b, sid, "call.ringing");
+    await ticketOf(await claim(sid, a.agent));
+    await seen(b, sid, "call.answered");
     try {
       vi.useFakeTimers({ toFake: ["Date"] });
       vi.setSystemTime(Date.now() + 10_001);
@@ -237,10 +237,10 @@ describe("a winner who does not connect", () => {
     } finally {
       vi.useRealTimers();
     }
-    const released = await b!.console.next<"call.claim_released">((m) => m.type === "call.claim_released" && m.call.callSid === sid);
-    expect(released).toMatchObject({ agentId: a!.agent.id, reason: "lease_expired" });
+    const released = await b.console.next<"call.claim_released">((m) => m.type === "call.claim_released" && m.call.callSid === sid);
+    expect(released).toMatchObject({ agentId: a.agent.id, reason: "lease_expired" });
     expect(released.call.phase).toBe("ringing");
-    await answer(b!, sid);
+    await answer(b, sid);
   });
 });
 
@@ -248,14 +248,14 @@ describe("the agent's leg dropping mid-call", () => {
   it("puts the caller back in the lobby with music and rings everyone again; another agent takes them", async () => {
     const [a, b] = await staff(2);
     const sid = await call();
-    const leg = await answer(a!, sid);
-    a!.phone.hangup(leg.legSid); // the browser closed, the network lost: no hang-up from the console
-    const again = await b!.console.take<"call.ringing">((m) => m.type === "call.ringing" && m.call.callSid === sid && m.call.purpose === "reconnect");
+    const leg = await answer(a, sid);
+    a.phone.hangup(leg.legSid); // the browser closed, the network lost: no hang-up from the console
+    const again = await b.console.take<"call.ringing">((m) => m.type === "call.ringing" && m.call.callSid === sid && m.call.purpose === "reconnect");
     expect(again.call.ringingCount).toBe(2);
     await expect.poll(async () => (await caller(sid)).hears).toMatch(/wait-music|announcement/);
-    await answer(b!, sid);
+    await answer(b, sid);
     // D1 is a projection, written just after the consoles are told.
-    await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining([`agent_dropped:${a!.agent.id}`, `connected:${b!.agent.id}`]));
+    await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining([`agent_dropped:${a.agent.id}`, `connected:${b.agent.id}`]));
   });
 });
 
@@ -263,10 +263,10 @@ describe("the audit trail", () => {
   it("records every ring, claim, connect and hang-up of a call, in order", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    await answer(a!, sid);
-    await hangup(sid, a!);
-    await seen(a!, sid, "call.ended");
-    const id = a!.agent.id;
+    await answer(a, sid);
+    await hangup(sid, a);
+    await seen(a, sid, "call.ended");
+    const id = a.agent.id;
     await expect.poll(() => ringEventsOf(sid)).toEqual([`ring_start:${id}`, `answered:${id}`, `ticket_used:${id}`, `connected:${id}`, `agent_hangup:${id}`, `call_ended:${id}`]);
   });
 });

@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { afterEach, expect } from "vitest";
 import { parkedCalls } from "../../worker/db/schema";
 import type { CallView, ClaimResponse, RetrieveResponse, ServerMessage } from "../../worker/protocol";
-import { api, claim, Console, createAgents, db, online, type TestAgent } from "./helpers";
+import { api, claim, Console, createAgents, db, online, type TestAgent, type Tuple } from "./helpers";
 import { closePhones, type Connected, Phone, placeCall, simState } from "./sim-helpers";
 
 /** One agent at work: their console and their simulated phone. */
@@ -16,11 +16,11 @@ export interface Desk {
 
 const placed: string[] = [];
 
-export async function staff(n: number): Promise<Desk[]> {
-  const agents = await createAgents(n);
+export async function staff<N extends number>(n: N): Promise<Tuple<Desk, N>> {
+  const agents: TestAgent[] = await createAgents(n);
   const phones = await Promise.all(agents.map((a) => Phone.register(a)));
-  const consoles = await online(agents);
-  return agents.map((agent, i) => ({ agent, console: consoles[i]!, phone: phones[i]! }));
+  const consoles: Console[] = await online(agents);
+  return agents.map((agent, i) => ({ agent, console: consoles[i]!, phone: phones[i]! })) as Tuple<Desk, N>;
 }
 
 export async function call(opts: { speed?: number; message?: number; from?: string } = {}): Promise<string> {

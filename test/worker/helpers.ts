@@ -53,7 +53,10 @@ export interface TestAgent {
 }
 
 /** Inserts available agents and signs each in; `lastCallEndedAt` orders them as the longest idle. */
-export async function createAgents(n: number, opts: { available?: boolean; role?: "agent" | "admin"; prefix?: string } = {}): Promise<TestAgent[]> {
+/** `n` of T, typed as exactly that many: `const [a, b] = await createAgents(2)` needs no `!`. */
+export type Tuple<T, N extends number, R extends T[] = []> = number extends N ? T[] : R["length"] extends N ? R : Tuple<T, N, [...R, T]>;
+
+export async function createAgents<N extends number>(n: N, opts: { available?: boolean; role?: "agent" | "admin"; prefix?: string } = {}): Promise<Tuple<TestAgent, N>> {
   passwordHash ??= hashPassword(PASSWORD);
   const hash = await passwordHash;
   const prefix = opts.prefix ?? unique("ag");
@@ -67,7 +70,7 @@ export async function createAgents(n: number, opts: { available?: boolean; role?
     createdAt: Date.now() + i,
   }));
   for (let i = 0; i < rows.length; i += 10) await db().insert(agents).values(rows.slice(i, i + 10));
-  return Promise.all(rows.map(async (r) => ({ id: r.id, email: r.email, cookie: await signIn(r.email, PASSWORD) })));
+  return (await Promise.all(rows.map(async (r) => ({ id: r.id, email: r.email, cookie: await signIn(r.email, PASSWORD) })))) as Tuple<TestAgent, N>;
 }
 
 export async function signIn(email: string, password: string): Promise<string> {
@@ -142,10 +145,10 @@ export async function phoneReady(a: TestAgent, ready = true): Promise<void> {
  * Connects a console for each agent and reports its phone ready, which makes them online and so
  * rung (when available and idle). `phone: false` leaves the phone unreported: not rung.
  */
-export async function online(list: TestAgent[], opts: { phone?: boolean } = {}): Promise<Console[]> {
+export async function online<const L extends readonly TestAgent[]>(list: L, opts: { phone?: boolean } = {}): Promise<Tuple<Console, L["length"]>> {
   const consoles = await Promise.all(list.map((a) => Console.open(a)));
   if (opts.phone !== false) for (const a of list) await phoneReady(a);
-  return consoles;
+  return consoles as Tuple<Console, L["length"]>;
 }
 
 // Storage is shared by the tests of a file: leave nobody available or connected for the next test.

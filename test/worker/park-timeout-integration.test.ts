@@ -40,110 +40,110 @@ async function takeBack(d: Desk, sid: string): Promise<string> {
 describe("the park timeout", () => {
   it("rings the agent who parked it when they can take a call, and they take it back", async () => {
     const [a, b] = await staff(2);
-    const sid = await parkedBy(a!);
+    const sid = await parkedBy(a);
     await callerHears(sid, "hold-music");
 
-    const m = await seen(b!, sid, "call.recalled");
-    expect(m.call).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: [a!.agent.id], ringingCount: 1, lot: { slot: 1, parkedBy: a!.agent.id } });
+    const m = await seen(b, sid, "call.recalled");
+    expect(m.call).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: [a.agent.id], ringingCount: 1, lot: { slot: 1, parkedBy: a.agent.id } });
     // The caller hears ringback again, alone; a colleague may not take the parker's recall.
     await callerHears(sid, "wait-music");
     expect((await caller(sid)).with).toEqual([]);
-    expect((await claim(sid, b!.agent)).status).toBe(403);
+    expect((await claim(sid, b.agent)).status).toBe(403);
 
-    await takeBack(a!, sid);
+    await takeBack(a, sid);
     await expect.poll(lotRows).toEqual([]);
     expect(await ringEventsOf(sid)).toEqual(
-      expect.arrayContaining([`parked:${a!.agent.id}`, `park_timeout:${a!.agent.id}`, `ring_start:${a!.agent.id}`, `connected:${a!.agent.id}`]),
+      expect.arrayContaining([`parked:${a.agent.id}`, `park_timeout:${a.agent.id}`, `ring_start:${a.agent.id}`, `connected:${a.agent.id}`]),
     );
   });
 
   it("rings everyone who can take a call when the parker cannot", async () => {
     const [a, b, c] = await staff(3);
-    const sid = await parkedBy(a!);
-    await setAvailable(a!, false);
+    const sid = await parkedBy(a);
+    await setAvailable(a, false);
 
-    const m = await seen(b!, sid, "call.recalled");
+    const m = await seen(b, sid, "call.recalled");
     expect(m.call).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: null, ringingCount: 2 });
-    expect((await claim(sid, a!.agent)).status).toBe(403);
-    await takeBack(c!, sid);
-    const late = await claim(sid, b!.agent);
+    expect((await claim(sid, a.agent)).status).toBe(403);
+    await takeBack(c, sid);
+    const late = await claim(sid, b.agent);
     expect(late.status).toBe(409);
-    expect(await late.json()).toEqual({ claimed: false, claimedBy: c!.agent.id });
+    expect(await late.json()).toEqual({ claimed: false, claimedBy: c.agent.id });
     await expect.poll(lotRows).toEqual([]);
-    expect(await ringEventsOf(sid)).toEqual(expect.arrayContaining([`park_timeout:${a!.agent.id}`, `connected:${c!.agent.id}`]));
+    expect(await ringEventsOf(sid)).toEqual(expect.arrayContaining([`park_timeout:${a.agent.id}`, `connected:${c.agent.id}`]));
   });
 
   it("rings the parker, then everyone once the parker lets it ring out, then takes a message when nobody answers", async () => {
     const [a, b] = await staff(2);
-    const sid = await parkedBy(a!);
+    const sid = await parkedBy(a);
 
-    const toParker = await seen(b!, sid, "call.recalled");
-    expect(toParker.call).toMatchObject({ purpose: "recall", ringTargets: [a!.agent.id], ringingCount: 1 });
+    const toParker = await seen(b, sid, "call.recalled");
+    expect(toParker.call).toMatchObject({ purpose: "recall", ringTargets: [a.agent.id], ringingCount: 1 });
     await callerHears(sid, "wait-music");
 
-    const toEveryone = await seen(b!, sid, "call.recalled");
+    const toEveryone = await seen(b, sid, "call.recalled");
     expect(toEveryone.call).toMatchObject({ phase: "ringing", purpose: "recall", ringTargets: null, ringingCount: 2 });
     expect(toEveryone.call.waitingSince).toBeGreaterThan(toParker.call.waitingSince!);
 
-    const vm = await seen(b!, sid, "call.voicemail");
+    const vm = await seen(b, sid, "call.voicemail");
     expect(vm.call).toMatchObject({ phase: "voicemail", lot: null });
-    await b!.console.next((m) => m.type === "voicemail.created" && m.voicemail.callSid === sid);
-    const ended = await seen(b!, sid, "call.ended");
+    await b.console.next((m) => m.type === "voicemail.created" && m.voicemail.callSid === sid);
+    const ended = await seen(b, sid, "call.ended");
     expect(ended.call.outcome).toBe("voicemail");
     await expect.poll(lotRows).toEqual([]);
 
     expect(await ringEventsOf(sid)).toEqual(
-      expect.arrayContaining([`park_timeout:${a!.agent.id}`, `ring_start:${a!.agent.id}`, "no_answer", "voicemail", `call_ended:${a!.agent.id}`]),
+      expect.arrayContaining([`park_timeout:${a.agent.id}`, `ring_start:${a.agent.id}`, "no_answer", "voicemail", `call_ended:${a.agent.id}`]),
     );
   });
 
   it("puts both waits of a recall in the audit trail: the ring to the parker, and the ring to everyone after it", async () => {
     const [a, b] = await staff(2);
-    const sid = await parkedBy(a!);
-    await seen(b!, sid, "call.recalled");
+    const sid = await parkedBy(a);
+    await seen(b, sid, "call.recalled");
     // Declines end each wait at once: the parker's, then everyone's.
-    expect((await decline(sid, a!)).status).toBe(200);
-    const toEveryone = await seen(b!, sid, "call.recalled");
-    expect(toEveryone.call).toMatchObject({ ringTargets: null, declined: [a!.agent.id], ringingCount: 1 });
-    expect((await decline(sid, b!)).status).toBe(200);
-    await seen(b!, sid, "call.voicemail");
+    expect((await decline(sid, a)).status).toBe(200);
+    const toEveryone = await seen(b, sid, "call.recalled");
+    expect(toEveryone.call).toMatchObject({ ringTargets: null, declined: [a.agent.id], ringingCount: 1 });
+    expect((await decline(sid, b)).status).toBe(200);
+    await seen(b, sid, "call.voicemail");
 
     await expect.poll(() => ringEventsOf(sid)).toContain("voicemail");
     const events = await ringEventsOf(sid);
-    const recall = events.slice(events.indexOf(`park_timeout:${a!.agent.id}`));
-    expect(recall.slice(0, 4)).toEqual([`park_timeout:${a!.agent.id}`, `ring_start:${a!.agent.id}`, `declined:${a!.agent.id}`, "no_answer"]);
+    const recall = events.slice(events.indexOf(`park_timeout:${a.agent.id}`));
+    expect(recall.slice(0, 4)).toEqual([`park_timeout:${a.agent.id}`, `ring_start:${a.agent.id}`, `declined:${a.agent.id}`, "no_answer"]);
     // Between the end of the parker's wait and the voicemail: the ring to everyone, then B's decline.
     const second = recall.slice(4, recall.indexOf("voicemail"));
     expect(second.filter((e) => e.startsWith("ring_start"))).toHaveLength(1);
-    expect(second).toContain(`declined:${b!.agent.id}`);
+    expect(second).toContain(`declined:${b.agent.id}`);
   });
 
   it("takes a message at once when nobody at all can take the call", async () => {
     const [a] = await staff(1);
-    const sid = await parkedBy(a!);
-    await setAvailable(a!, false);
+    const sid = await parkedBy(a);
+    await setAvailable(a, false);
 
-    const vm = await seen(a!, sid, "call.voicemail");
+    const vm = await seen(a, sid, "call.voicemail");
     expect(vm.call).toMatchObject({ phase: "voicemail", lot: null });
-    expect(a!.console.messages.some((m) => m.type === "call.recalled" && m.call.callSid === sid)).toBe(false);
-    await a!.console.next((m) => m.type === "voicemail.created" && m.voicemail.callSid === sid);
-    expect((await seen(a!, sid, "call.ended")).call.outcome).toBe("voicemail");
+    expect(a.console.messages.some((m) => m.type === "call.recalled" && m.call.callSid === sid)).toBe(false);
+    await a.console.next((m) => m.type === "voicemail.created" && m.voicemail.callSid === sid);
+    expect((await seen(a, sid, "call.ended")).call.outcome).toBe("voicemail");
     await expect.poll(lotRows).toEqual([]);
     const events = await ringEventsOf(sid);
-    const after = events.slice(events.indexOf(`park_timeout:${a!.agent.id}`));
-    expect(after[0]).toBe(`park_timeout:${a!.agent.id}`);
+    const after = events.slice(events.indexOf(`park_timeout:${a.agent.id}`));
+    expect(after[0]).toBe(`park_timeout:${a.agent.id}`);
     expect(after.some((e) => e.startsWith("ring_start"))).toBe(false);
     expect(after).toContain("voicemail");
   });
 
   it("still recalls a parked call whose call session was evicted", async () => {
     const [a, b] = await staff(2);
-    const sid = await parkedBy(a!);
+    const sid = await parkedBy(a);
     await evictDurableObject(env.CALLS.getByName(sid));
 
-    const m = await seen(b!, sid, "call.recalled");
-    expect(m.call).toMatchObject({ purpose: "recall", ringTargets: [a!.agent.id] });
-    await takeBack(a!, sid);
+    const m = await seen(b, sid, "call.recalled");
+    expect(m.call).toMatchObject({ purpose: "recall", ringTargets: [a.agent.id] });
+    await takeBack(a, sid);
     await expect.poll(lotRows).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ function client(token = "test-auth-token") {
 
 it("redirects a caller waiting in the lobby with new TwiML, which the simulator runs, then ends the call", async () => {
   const [a] = await createAgents(1);
-  await online([a!]);
+  await online([a]);
   const callSid = await placeCall();
   expect((await simState(callSid)).conference?.name).toBe(callSid);
   const updated = await client().calls(callSid).update({ twiml: '<Response><Say>Please hold.</Say><Play loop="0">https://example.test/hold.wav</Play></Response>' });

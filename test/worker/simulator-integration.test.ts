@@ -385,17 +385,17 @@ describe("a phone's connect", () => {
     expect(delay).toBeGreaterThan(0);
     const [d] = await staff(1);
     const sid = await call({ speed: 10 });
-    await seen(d!, sid, "call.ringing");
-    const ticket = await ticketOf(await claim(sid, d!.agent));
+    await seen(d, sid, "call.ringing");
+    const ticket = await ticketOf(await claim(sid, d.agent));
     const started = Date.now();
-    const leg = await d!.phone.connect(sid, ticket);
+    const leg = await d.phone.connect(sid, ticket);
     expect(leg.accepted).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(delay - 50);
     const s = await simState(leg.legSid);
     expect(s).toMatchObject({
       kind: "agent",
-      identity: d!.agent.id,
-      from: `client:${d!.agent.id}`,
+      identity: d.agent.id,
+      from: `client:${d.agent.id}`,
       to: "",
       direction: "inbound",
       status: "in-progress",
@@ -406,14 +406,14 @@ describe("a phone's connect", () => {
     // The product read callerSid and ticket as fields and From as this agent's: it joined this leg to the caller.
     expect((await simState(sid)).conference?.participants).toEqual([sid, leg.legSid]);
     expect(s.conference).toMatchObject({ name: sid, label: "agent" });
-    await expect.poll(async () => (await view(sid))?.answeredBy).toBe(d!.agent.id);
+    await expect.poll(async () => (await view(sid))?.answeredBy).toBe(d.agent.id);
     // ringing came first (the SDK learns the CallSid), then accept.
-    expect(forRef(d!.phone, s.ref!).map((m) => m.type)).toEqual(["ringing", "accept"]);
+    expect(forRef(d.phone, s.ref!).map((m) => m.type)).toEqual(["ringing", "accept"]);
   });
 
   it("refuses a custom param named like one of Twilio's own (CallSid), placing no call", async () => {
     const [agent] = await createAgents(1);
-    const phone = await Phone.register(agent!);
+    const phone = await Phone.register(agent);
     phone.send({ type: "connect", ref: "clash", params: { CallSid: newCallSid() } });
     const err = await phone.next((m) => m.type === "error" && m.ref === "clash");
     expect(err).toMatchObject({ code: 31000, callSid: null, message: expect.stringContaining("CallSid") });
@@ -426,7 +426,7 @@ describe("a phone's connect", () => {
 
   it("answered with <Hangup/> is never accepted: error 31005, then disconnect", async () => {
     const [agent] = await createAgents(1);
-    const phone = await Phone.register(agent!);
+    const phone = await Phone.register(agent);
     // No such caller: the product refuses the connect with <Hangup/>.
     phone.send({ type: "connect", ref: "refused", params: { callerSid: newCallSid(), ticket: "no-ticket" } });
     const end = await phone.next((m) => m.type === "disconnect" && m.ref === "refused");

@@ -14,11 +14,11 @@ describe("a REST request to Twilio that fails", () => {
   it("a park that timed out at Twilio although it was applied leaves the call parked and the caller on hold music", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    const leg = await answer(a!, sid);
+    const leg = await answer(a, sid);
     await injectFault(sid, "timeout-applied", { holdMs: 4000 });
-    const res = await park(sid, a!);
+    const res = await park(sid, a);
     expect(res.status).toBe(200);
-    await a!.phone.disconnected(leg.legSid);
+    await a.phone.disconnected(leg.legSid);
     expect((await view(sid))?.phase).toBe("parked");
     await expect.poll(async () => (await caller(sid)).hears).toBe("hold-music");
     expect((await caller(sid)).with).toEqual([]);
@@ -28,9 +28,9 @@ describe("a REST request to Twilio that fails", () => {
   it("a 500 that Twilio applied is sent again, not undone: the call stays parked", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    await answer(a!, sid);
+    await answer(a, sid);
     await injectFault(sid, "500");
-    expect((await park(sid, a!)).status).toBe(200);
+    expect((await park(sid, a)).status).toBe(200);
     expect((await view(sid))?.phase).toBe("parked");
     await expect.poll(async () => (await caller(sid)).hears).toBe("hold-music");
   });
@@ -38,22 +38,22 @@ describe("a REST request to Twilio that fails", () => {
   it("429s (never applied) are retried by the REST client itself", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    await answer(a!, sid);
+    await answer(a, sid);
     await injectFault(sid, "429", { times: 2 });
-    expect((await park(sid, a!)).status).toBe(200);
+    expect((await park(sid, a)).status).toBe(200);
     await expect.poll(async () => (await caller(sid)).hears).toBe("hold-music");
   });
 
   it("a 21220 (the call is not in progress) ends the call and frees its slot, with no retry", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    await answer(a!, sid);
+    await answer(a, sid);
     await injectFault(sid, "21220");
-    const res = await park(sid, a!);
+    const res = await park(sid, a);
     expect(res.status).toBe(410);
-    expect((await seen(a!, sid, "call.ended")).call.outcome).toBe("answered");
+    expect((await seen(a, sid, "call.ended")).call.outcome).toBe("answered");
     await expect.poll(lotRows).toEqual([]);
-    await a!.console.take((m) => m.type === "agent.updated" && m.agent.id === a!.agent.id && m.agent.currentCallSid === null);
+    await a.console.take((m) => m.type === "agent.updated" && m.agent.id === a.agent.id && m.agent.currentCallSid === null);
     const redirects = (await simState(sid)).events.filter((e) => e.what.startsWith("REST update"));
     expect(redirects).toHaveLength(1);
   });
@@ -62,14 +62,14 @@ describe("a REST request to Twilio that fails", () => {
 describe("callbacks that stop coming", () => {
   async function connectedWithoutCarrier() {
     const [a] = await createAgents(1);
-    await online([a!]);
+    await online([a]);
     const { callSid } = await incomingCall();
-    const ticket = await ticketOf(await claim(callSid, a!));
+    const ticket = await ticketOf(await claim(callSid, a));
     const legSid = newCallSid();
-    await connectRequest(a!.id, { callerSid: callSid, ticket }, legSid);
+    await connectRequest(a.id, { callerSid: callSid, ticket }, legSid);
     await conferenceEvent(callSid, "participant-join", "agent", legSid);
     expect((await env.CALLS.getByName(callSid).view())?.phase).toBe("connected");
-    return { a: a!, callSid };
+    return { a: a, callSid };
   }
 
   it("a connected call Twilio no longer knows is reconciled: ended, and its agent freed", async () => {
@@ -86,7 +86,7 @@ describe("callbacks that stop coming", () => {
   it("a connected call Twilio says is still in progress stays connected", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    await answer(a!, sid);
+    await answer(a, sid);
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + 61_000);
     expect(await runDurableObjectAlarm(env.CALLS.getByName(sid))).toBe(true);
@@ -97,11 +97,11 @@ describe("callbacks that stop coming", () => {
   it("a call session evicted mid-call still frees the slot and the agent when the caller leaves", async () => {
     const [a] = await staff(1);
     const sid = await call();
-    await answer(a!, sid);
-    expect((await park(sid, a!)).status).toBe(200);
+    await answer(a, sid);
+    expect((await park(sid, a)).status).toBe(200);
     await evictDurableObject(env.CALLS.getByName(sid));
     await api(`/sim/calls/${sid}/hangup`, null, { method: "POST" });
-    expect((await seen(a!, sid, "call.ended")).call.outcome).toBe("abandoned");
+    expect((await seen(a, sid, "call.ended")).call.outcome).toBe("abandoned");
     await expect.poll(lotRows).toEqual([]);
   });
 });

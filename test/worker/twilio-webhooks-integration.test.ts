@@ -64,7 +64,7 @@ describe("the voice webhook's TwiML", () => {
 
   it("with an agent available puts the caller alone in their own conference, every URL absolute", async () => {
     const [a] = await createAgents(1);
-    await online([a!]);
+    await online([a]);
     const { callSid, xml } = await incomingCall();
     expect(xml).toMatch(new RegExp(`<Dial action="${O}/twilio/lobby-ended\\?gen=1" method="POST"><Conference `));
     expect(xml).toContain(`>${callSid}</Conference>`);
@@ -79,9 +79,9 @@ describe("the voice webhook's TwiML", () => {
 
   it("waits in line when every available agent is on a call", async () => {
     const [a] = await createAgents(1);
-    await online([a!]);
+    await online([a]);
     const first = await incomingCall();
-    expect((await claim(first.callSid, a!)).status).toBe(200);
+    expect((await claim(first.callSid, a)).status).toBe(200);
     const second = await incomingCall();
     expect(second.xml).toContain("<Conference ");
     expect((await env.CALLS.getByName(second.callSid).view())?.phase).toBe("ringing");
@@ -89,7 +89,7 @@ describe("the voice webhook's TwiML", () => {
 
   it("gives a retried webhook the same lobby", async () => {
     const [a] = await createAgents(1);
-    await online([a!]);
+    await online([a]);
     const first = await incomingCall();
     const again = await incomingCall(first.callSid);
     expect(again.xml).toBe(first.xml);
@@ -99,7 +99,7 @@ describe("the voice webhook's TwiML", () => {
 describe("the lobby's wait URL", () => {
   it("greets, plays the worker's own ringback, and loops, with only the verbs Twilio allows there", async () => {
     const [a] = await createAgents(1);
-    await online([a!]);
+    await online([a]);
     const { callSid } = await incomingCall();
     const xml = await (await twilio("/twilio/wait?gen=1", { CallSid: callSid, ConferenceSid: "CF" + "0".repeat(32), FriendlyName: callSid })).text();
     expect(xml).toMatch(/^<\?xml[^>]*\?><Response><Say>[^<]+<\/Say><Play>https:\/\/calls\.example\.test\/audio\/ringback\.wav<\/Play><Redirect method="POST">https:\/\/calls\.example\.test\/twilio\/wait\?gen=1&amp;n=1&amp;said=0<\/Redirect><\/Response>$/);
@@ -109,7 +109,7 @@ describe("the lobby's wait URL", () => {
 
   it("tells a caller their place in line when others wait ahead of them", async () => {
     const [a] = await createAgents(1);
-    await online([a!]);
+    await online([a]);
     await incomingCall();
     await incomingCall();
     const { callSid } = await incomingCall();
@@ -130,10 +130,10 @@ async function claimed(a: TestAgent) {
 describe("the TwiML App's connect", () => {
   it("joins the claim's winner to the caller's conference, with the caller's callback settings", async () => {
     const [a] = await createAgents(1);
-    await online([a!]);
-    const { callSid, ticket } = await claimed(a!);
+    await online([a]);
+    const { callSid, ticket } = await claimed(a);
     expect(ticket.length).toBeGreaterThanOrEqual(22); // at least 128 random bits, base64
-    const xml = await (await connectRequest(a!.id, { callerSid: callSid, ticket })).text();
+    const xml = await (await connectRequest(a.id, { callerSid: callSid, ticket })).text();
     expect(xml).toContain(`>${callSid}</Conference>`);
     expect(xml).toContain('participantLabel="agent"');
     expect(xml).toContain('waitUrl=""');
@@ -143,40 +143,40 @@ describe("the TwiML App's connect", () => {
 
   it("refuses, with a 200 that hangs up, a connect with no ticket, a used one, another agent's, or after the caller left; nothing changes", async () => {
     const [a, b] = await createAgents(2);
-    const [consoleA] = await online([a!, b!]);
+    const [consoleA] = await online([a, b]);
     const hangsUp = async (agentId: string, params: Record<string, string>) => {
       const res = await connectRequest(agentId, params);
       expect(res.status).toBe(200);
       expect(await res.text()).toMatch(/<Response><Hangup\/><\/Response>$/);
     };
-    const { callSid, ticket } = await claimed(a!);
+    const { callSid, ticket } = await claimed(a);
     const before = await env.CALLS.getByName(callSid).view();
-    await hangsUp(a!.id, { callerSid: callSid });
-    await hangsUp(a!.id, { callerSid: callSid, ticket: ticket + "x" });
-    await hangsUp(b!.id, { callerSid: callSid, ticket });
-    await hangsUp(a!.id, { ticket });
+    await hangsUp(a.id, { callerSid: callSid });
+    await hangsUp(a.id, { callerSid: callSid, ticket: ticket + "x" });
+    await hangsUp(b.id, { callerSid: callSid, ticket });
+    await hangsUp(a.id, { ticket });
     const after = await env.CALLS.getByName(callSid).view();
     expect({ ...after, seq: 0 }).toEqual({ ...before, seq: 0 });
 
-    const used = await connectRequest(a!.id, { callerSid: callSid, ticket });
+    const used = await connectRequest(a.id, { callerSid: callSid, ticket });
     expect(await used.text()).toContain("<Conference");
-    await hangsUp(a!.id, { callerSid: callSid, ticket });
+    await hangsUp(a.id, { callerSid: callSid, ticket });
 
-    const gone = await claimed(b!);
+    const gone = await claimed(b);
     await conferenceEvent(gone.callSid, "participant-leave", "caller", gone.callSid, { reason: "participant_hung_up" });
-    await hangsUp(b!.id, { callerSid: gone.callSid, ticket: gone.ticket });
+    await hangsUp(b.id, { callerSid: gone.callSid, ticket: gone.ticket });
     void consoleA;
   });
 
   it("makes the call connected when the winner's leg joins, and tells every console", async () => {
     const [a, b] = await createAgents(2);
-    const [, consoleB] = await online([a!, b!]);
-    const { callSid, ticket } = await claimed(a!);
+    const [, consoleB] = await online([a, b]);
+    const { callSid, ticket } = await claimed(a);
     const legSid = newCallSid();
-    await connectRequest(a!.id, { callerSid: callSid, ticket }, legSid);
+    await connectRequest(a.id, { callerSid: callSid, ticket }, legSid);
     await conferenceEvent(callSid, "participant-join", "agent", legSid);
-    const m = await consoleB!.next<"call.connected">((m) => m.type === "call.connected" && m.call.callSid === callSid);
-    expect(m.agentId).toBe(a!.id);
-    expect((await (await api(`/api/calls/${callSid}`, b!.cookie)).json()) as object).toMatchObject({ call: { phase: "connected", answeredBy: a!.id } });
+    const m = await consoleB.next<"call.connected">((m) => m.type === "call.connected" && m.call.callSid === callSid);
+    expect(m.agentId).toBe(a.id);
+    expect((await (await api(`/api/calls/${callSid}`, b.cookie)).json()) as object).toMatchObject({ call: { phase: "connected", answeredBy: a.id } });
   });
 });
