@@ -1,9 +1,10 @@
 // Agents at work through the carrier simulator: a console, a simulated phone, and helpers that drive
 // answering, parking, retrieval and transfers through the real API, as the console does.
-import { env } from "cloudflare:test";
-import { afterEach, expect } from "vitest";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, expect, vi } from "vitest";
 import { parkedCalls } from "../../worker/db/schema";
 import type { CallView, ClaimResponse, RetrieveResponse, ServerMessage } from "../../worker/protocol";
+import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
 import { api, claim, Console, createAgents, db, online, type TestAgent, type Tuple } from "./helpers";
 import { closePhones, type Connected, Phone, placeCall, simState } from "./sim-helpers";
 
@@ -86,6 +87,31 @@ export async function pickUp(d: Desk, sid: string): Promise<Connected> {
 export async function caller(sid: string) {
   const s = await simState(sid);
   return { status: s.status, hears: s.hears, with: (s.conference?.participants ?? []).filter((p) => p !== sid) };
+}
+
+/**
+ * The clock moves `ms` on for this call's session, and its alarm runs. The fake clock is seen by every
+ * object in the test's workerd, so it first waits for a moment when nothing else is about to look at
+ * it: the switchboard's ping check (which would drop every console as silent) and the caller's wait
+ * music at the simulated carrier (none for a call the carrier does not know).
+ */
+export async function timePasses(sid: string, ms: number): Promise<void> {
+  const board = env.SWITCHBOARD.getByName(SWITCHBOARD_NAME);
+  const quiet = async () => {
+    const prune = await runInDurableObject(board, (_, state) => state.storage.getAlarm());
+    // The end of what plays now; a wait URL request in flight (no end yet) is not quiet.
+    const wait = (await env.SIM_CALLS.getByName(sid).settled())?.conference?.wait;
+    const audio = wait ? (wait.until ?? 0) : Infinity;
+    return Math.min(prune ?? Infinity, audio) - Date.now() > 2000;
+  };
+  await expect.poll(quiet, { timeout: 20_000, interval: 200 }).toBe(true);
+  vi.useFakeTimers({ toFake: ["Date"] });
+  try {
+    vi.setSystemTime(Date.now() + ms);
+    expect(await runDurableObjectAlarm(env.CALLS.getByName(sid))).toBe(true);
+  } finally {
+    vi.useRealTimers();
+  }
 }
 
 export async function lotRows() {

@@ -3,10 +3,8 @@
 // a retrieve is a claim on a parked call, won with a ticket the retriever's phone connects with; a
 // transfer moves the caller into a fresh lobby that rings only its target, and back to the lot when
 // the target does not take it.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ApiError, ParkResponse, RetrieveResponse, ServerMessage } from "../../worker/protocol";
-import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
 import { agentRows, api, claim, createAgents, ringEventsOf } from "./helpers";
 import {
   answer,
@@ -24,13 +22,10 @@ import {
   setAvailable,
   staff,
   ticketOf,
+  timePasses,
   transfer,
 } from "./desks";
 import { simState } from "./sim-helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 /** Parks the call and checks the agent was told the slot. */
 async function parkOk(sid: string, d: Desk): Promise<ParkResponse> {
@@ -52,32 +47,6 @@ function seenOf<T extends ServerMessage["type"]>(d: Desk, sid: string, type: T, 
 
 async function errorOf(res: Response): Promise<string> {
   return ((await res.json()) as ApiError).error;
-}
-
-/**
- * Moves the clock `ms` on for the call session and runs its alarm, as the end of a long wait would,
- * then brings the real clock back. A fake Date is seen by every object of this isolate: first wait for
- * a moment when neither the switchboard's ping check nor the caller's audio loop falls due, so that
- * nothing else is judged on the fake clock.
- */
-async function timePasses(sid: string, ms: number): Promise<void> {
-  const board = env.SWITCHBOARD.getByName(SWITCHBOARD_NAME);
-  const quiet = async () => {
-    const prune = await runInDurableObject(board, (_, state) => state.storage.getAlarm());
-    // The caller's wait URL loop: the end of what plays now (null until, a request in flight: not yet).
-    const wait = (await simState(sid)).conference?.wait;
-    const audio = wait ? (wait.until ?? 0) : Infinity;
-    const soonest = Math.min(prune ?? Infinity, audio);
-    return soonest - Date.now() > 2000;
-  };
-  await expect.poll(quiet, { timeout: 20_000, interval: 200 }).toBe(true);
-  vi.useFakeTimers({ toFake: ["Date"] });
-  try {
-    vi.setSystemTime(Date.now() + ms);
-    expect(await runDurableObjectAlarm(env.CALLS.getByName(sid))).toBe(true);
-  } finally {
-    vi.useRealTimers();
-  }
 }
 
 describe("parking", () => {

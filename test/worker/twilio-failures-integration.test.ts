@@ -1,14 +1,10 @@
 // What the product does when Twilio's REST API fails it, or its callbacks stop coming: through the
 // carrier simulator, with faults injected into the REST requests the product makes.
-import { env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { env, evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
 import { api, claim, conferenceEvent, connectRequest, createAgents, incomingCall, newCallSid, online, ringEventsOf } from "./helpers";
-import { answer, call, caller, lotRows, park, seen, staff, ticketOf, view } from "./desks";
+import { answer, call, caller, lotRows, park, seen, staff, ticketOf, timePasses, view } from "./desks";
 import { injectFault, simState } from "./sim-helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe("a REST request to Twilio that fails", () => {
   it("a park that timed out at Twilio although it was applied leaves the call parked and the caller on hold music", async () => {
@@ -74,10 +70,7 @@ describe("callbacks that stop coming", () => {
 
   it("a connected call Twilio no longer knows is reconciled: ended, and its agent freed", async () => {
     const { a, callSid } = await connectedWithoutCarrier();
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() + 61_000);
-    expect(await runDurableObjectAlarm(env.CALLS.getByName(callSid))).toBe(true);
-    vi.useRealTimers();
+    await timePasses(callSid, 61_000);
     expect(await env.CALLS.getByName(callSid).view()).toMatchObject({ phase: "ended", outcome: "answered" });
     expect(await env.SWITCHBOARD.getByName("org").agentFacts(a.id)).toEqual({ eligible: true, canConnect: true, busyWith: null });
     await expect.poll(() => ringEventsOf(callSid)).toContain("reconciled");
@@ -87,10 +80,7 @@ describe("callbacks that stop coming", () => {
     const [a] = await staff(1);
     const sid = await call();
     await answer(a, sid);
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() + 61_000);
-    expect(await runDurableObjectAlarm(env.CALLS.getByName(sid))).toBe(true);
-    vi.useRealTimers();
+    await timePasses(sid, 61_000);
     expect((await view(sid))?.phase).toBe("connected");
   });
 
