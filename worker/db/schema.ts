@@ -13,6 +13,8 @@ export const agents = sqliteTable(
     passwordHash: text("password_hash").notNull(),
     role: text("role", { enum: ["agent", "admin"] }).notNull().default("agent"),
     available: integer("available", { mode: "boolean" }).notNull().default(false),
+    /** A disabled agent cannot sign in, is signed out everywhere, and is never rung; their history stays. */
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     currentCallSid: text("current_call_sid"),
     lastCallEndedAt: integer("last_call_ended_at"),
     createdAt: integer("created_at").notNull(),
@@ -49,7 +51,7 @@ export const calls = sqliteTable(
     /** The call session's seq when this row was written: an older write never overwrites a newer one. */
     seq: integer("seq").notNull(),
   },
-  (t) => [index("calls_started").on(t.startedAt)],
+  (t) => [index("calls_started").on(t.startedAt), index("calls_ended").on(t.endedAt)],
 );
 
 export const callClaims = sqliteTable(
@@ -64,7 +66,7 @@ export const callClaims = sqliteTable(
     outcome: text("outcome", { enum: ["connected", ...CLAIM_RELEASE_REASONS] }),
     endedAt: integer("ended_at"),
   },
-  (t) => [uniqueIndex("call_claims_once").on(t.callSid, t.agentId, t.claimedAt)],
+  (t) => [uniqueIndex("call_claims_once").on(t.callSid, t.agentId, t.claimedAt), index("call_claims_claimed").on(t.claimedAt)],
 );
 
 export const ringEvents = sqliteTable(
@@ -79,7 +81,7 @@ export const ringEvents = sqliteTable(
     detail: text("detail"),
     at: integer("at").notNull(),
   },
-  (t) => [uniqueIndex("ring_events_call_seq").on(t.callSid, t.seq)],
+  (t) => [uniqueIndex("ring_events_call_seq").on(t.callSid, t.seq), index("ring_events_at").on(t.at)],
 );
 
 /**
@@ -113,3 +115,14 @@ export const voicemails = sqliteTable(
   },
   (t) => [uniqueIndex("voicemails_recording").on(t.recordingSid), index("voicemails_created").on(t.createdAt)],
 );
+
+/**
+ * Failed sign-ins, one row per throttled key ("account:<email>" or "address:<ip>"): the count of
+ * failures in a row and the time before which the next attempt is refused with 429.
+ */
+export const signInThrottle = sqliteTable("sign_in_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  blockedUntil: integer("blocked_until").notNull(),
+  lastFailureAt: integer("last_failure_at").notNull(),
+});
