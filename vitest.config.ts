@@ -13,6 +13,8 @@ export default defineConfig(async () => {
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: migrations,
+          // The simulator plays Twilio; its webhooks are signed with this token, as Twilio's would be.
+          CARRIER: "simulator",
           TWILIO_AUTH_TOKEN: "test-auth-token",
           PUBLIC_URL: "https://calls.example.test",
           // Short enough to exercise, long enough that no test races it by accident.
@@ -36,7 +38,7 @@ export default defineConfig(async () => {
       // ignores it inside a project).
       silent: "passed-only" as const,
       projects: [
-        { plugins: [workerd({})], test: { ...common, name: "worker", include: ["test/worker/**/*.test.ts"], exclude: [PARK_TIMEOUT_TESTS] } },
+        { plugins: [workerd({})], test: { ...common, name: "worker", include: ["test/worker/**/*.test.ts", "test/security/**/*.test.ts"], exclude: [PARK_TIMEOUT_TESTS] } },
         // Its own workerd: real park-timeout alarms, two seconds after a park, with real clocks everywhere;
         // each wait of a recall (the parker, then everyone) ends three seconds after it began.
         { plugins: [workerd({ PARK_TIMEOUT_SECONDS: "2", RING_TIMEOUT_SECONDS: "3" })], test: { ...common, name: "park-timeout", include: [PARK_TIMEOUT_TESTS] } },

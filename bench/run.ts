@@ -12,6 +12,7 @@ import { bytesPerCall, type LifecycleResult } from "./lifecycle.ts";
 import { AUTH_TOKEN, type Console, Product, type Seed, seed } from "./product.ts";
 import { cpuBetween, cpuTicks, memoryMiB, prepareState, run, type Server, startServer } from "./server.ts";
 import { ms, ratio, RESOLUTION_MS, summarize, table } from "./stats.ts";
+import { signInCost, signInSeedSql } from "./signIn.ts";
 import { sustainedLoad } from "./sustained.ts";
 import { floorLatency, webhookLatency } from "./webhook.ts";
 
@@ -40,6 +41,8 @@ const plan = quick
         { consoles: 50, racing: 10, rounds: 10 },
       ],
       lifecycle: { calls: 2 },
+      // Sign-ins of each kind, and the throttle table's rows (as under a spraying attack).
+      signIn: { attempts: 10, rows: 1000 },
       // On the main server: a second one would cost the quick run a tenth of its minute.
       sustained: { agents: 20, speed: 10, callerHangups: 0.1, runs: [{ rate: 2, seconds: 6, reactionMs: HUMAN }], ownServer: false },
       baselineFanout: [
@@ -65,6 +68,7 @@ const plan = quick
         { consoles: 1000, racing: 100, rounds: 40 },
       ],
       lifecycle: { calls: 5 },
+      signIn: { attempts: 100, rows: 50_000 },
       // The first rate is the one asked of this machine; the second is twice that, to show what
       // overload does; the third is the first with agents as quick as the runs before the lobby model
       // had them, when Twilio rang ten of them: now the whole team races for every call.
@@ -236,7 +240,7 @@ const seededSus = seed(plan.sustained.agents);
 progress(`preparing the local databases…`);
 // All at once and before anything is measured: each is a few seconds of wrangler CLI.
 const [mainState, baselineState, sustainedState] = await Promise.all([
-  prepareState("wrangler.toml", seeded.sql),
+  prepareState("wrangler.toml", `${seeded.sql}\n${signInSeedSql(plan.signIn.rows)}`),
   prepareState("bench/baseline/wrangler.toml", null),
   ...(plan.sustained.ownServer ? [prepareState("wrangler.toml", seededSus.sql)] : []),
 ]);
@@ -271,6 +275,13 @@ await onServer(server, consoles, async () => {
   say(table(["requests in flight", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms"], floors.map(({ c, s }) => [c, s.n, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)])));
   for (const h of hooks) if (h.errors) failures.push(`webhook at ${h.concurrency} in flight: ${h.errors} wrong answers`);
   cpuPart("1. inbound webhook");
+
+  progress("1b. sign-in with its throttle…");
+  const signIns = await signInCost(p.url, plan.signIn.attempts);
+  say(`\n### 1b. Sign-in: \`POST /api/session\` one at a time (PBKDF2-SHA256, 100,000 iterations), ${plan.signIn.rows.toLocaleString("en")} rows in the throttle table\n`);
+  say(table(["attempt", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "wrong answers"], signIns.map((s) => [s.kind, s.latency.n, ms(s.latency.p50), ms(s.latency.p95), ms(s.latency.p99), ms(s.latency.max), s.errors])));
+  for (const s of signIns) if (s.errors) failures.push(`sign-in, ${s.kind}: ${s.errors} wrong answers`);
+  cpuPart("1b. sign-in");
 
   progress("2. claim contention…");
   const maxContenders = Math.max(...plan.claimContenders);

@@ -95,7 +95,8 @@ export async function startServer(config: string, state: string, vars: Record<st
 async function startOnce(config: string, state: string, vars: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const args = ["dev", "-c", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  // As `npm run dev` chooses with no Twilio account: the worker refuses calls unless a carrier is named.
+  for (const [k, v] of Object.entries({ CARRIER: "simulator", ...vars })) args.push("--var", `${k}:${v}`);
   // BENCH_INSPECTOR_PORT=<port> opens wrangler's inspector there (for CPU profiles, docs/benchmarks.md).
   if (process.env.BENCH_INSPECTOR_PORT) args.push("--inspector-port", process.env.BENCH_INSPECTOR_PORT);
   const child = spawn("wrangler", args, { env: ENV, stdio: ["ignore", "pipe", "pipe"] });

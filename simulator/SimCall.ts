@@ -603,7 +603,10 @@ export class SimCall extends DurableObject<Env> {
       return;
     }
     const recordingSid = newSid("RE");
-    const recordingUrl = `${s.base}/sim/recordings/${recordingSid}?seconds=${seconds}`;
+    // Twilio's RecordingUrl is the Recording resource under its REST API (no extension: WAV); the
+    // simulator's REST API is /sim/api. The media is kept by the carrier until deleted.
+    const recordingUrl = `${s.base}/sim/api/2010-04-01/Accounts/${s.accountSid}/Recordings/${recordingSid}`;
+    await this.env.SIM_CARRIER.getByName(CARRIER_NAME).addRecording({ recordingSid, callSid: s.callSid, accountSid: s.accountSid, seconds, createdAt: Date.now() });
     this.event(`<Record> ${seconds}s recorded as ${recordingSid}`);
     const common = { RecordingSid: recordingSid, RecordingUrl: recordingUrl, RecordingDuration: String(seconds) };
     const statusCb = verb.recordingStatusCallback && this.resolve(verb.recordingStatusCallback);

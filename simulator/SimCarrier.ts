@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../worker/env";
 import { log } from "../worker/log";
+import type { AccountKind, AccountRecords, SimApp, SimKey, SimNumber } from "./accountRest";
 import { type CarrierToPhone, PHONE_ERRORS, parsePhoneMessage } from "./phoneProtocol";
 import { newSid } from "./sids";
 
@@ -8,9 +9,15 @@ export const CARRIER_NAME = "carrier";
 export const IDENTITY_HEADER = "X-Sim-Identity";
 /** The origin the phone's legs request the TwiML App at (PUBLIC_URL or the console's origin). */
 export const BASE_HEADER = "X-Sim-Base";
+/** The signed-in session's token hash: the phone closes when that session ends (closePhones). */
+export const SIM_SESSION_HEADER = "X-Sim-Session";
 const CALL_INDEX_PREFIX = "call:";
 const LEG_PREFIX = "leg:";
 const FAULT_PREFIX = "fault:";
+const RECORDING_PREFIX = "recording:";
+const ACCOUNT_PREFIX = "account:";
+/** The simulator keeps the latest recordings; an older one is gone, as if deleted. */
+const KEEP_RECORDINGS = 1000;
 const KEEP_CALLS = 200;
 const KEEP_ENDED_LEGS_MS = 3_600_000;
 
@@ -47,17 +54,28 @@ interface LegEntry {
   createdAt: number;
 }
 
+/** A recording made by <Record>: its media is a generated WAV of this length. */
+export interface SimRecording {
+  recordingSid: string;
+  callSid: string;
+  accountSid: string;
+  seconds: number;
+  createdAt: number;
+}
+
 /** What the product's REST calls can be made to suffer (POST /sim/faults). */
 export const FAULTS = ["timeout-applied", "timeout", "429", "500", "21220"] as const;
 export type FaultKind = (typeof FAULTS)[number];
+export const FAULT_OPS = ["update", "fetch", "delete"] as const;
+export type FaultOp = (typeof FAULT_OPS)[number];
 
 export interface FaultRule {
   id: string;
   /** Only REST requests about this call; null: any call. */
   callSid: string | null;
   fault: FaultKind;
-  /** Which REST request: "update" (POST …/Calls/{sid}.json) or "fetch" (GET). */
-  op: "update" | "fetch";
+  /** Which REST request: "update" (POST …/Calls/{sid}.json), "fetch" (GET), or "delete" (DELETE of one of the call's recordings). */
+  op: FaultOp;
   /** How many more matching requests it hits. */
   times: number;
   /** How long a timeout fault holds the HTTP answer. */
@@ -78,7 +96,8 @@ export class SimCarrier extends DurableObject<Env> {
     if (request.headers.get("Upgrade") !== "websocket" || !identity || !base) return new Response("expected a WebSocket upgrade", { status: 426 });
     const pair = new WebSocketPair();
     const socketId = crypto.randomUUID();
-    this.ctx.acceptWebSocket(pair[1], [identity, `sock:${socketId}`]);
+    const session = request.headers.get(SIM_SESSION_HEADER);
+    this.ctx.acceptWebSocket(pair[1], [identity, `sock:${socketId}`, ...(session ? [`session:${session}`] : [])]);
     pair[1].serializeAttachment({ identity, socketId, base } satisfies SocketInfo);
     pair[1].send(JSON.stringify({ type: "registered", identity } satisfies CarrierToPhone));
     return new Response(null, { status: 101, webSocket: pair[0] });
@@ -123,6 +142,24 @@ export class SimCarrier extends DurableObject<Env> {
     const stub = this.env.SIM_CALLS.getByName(msg.callSid);
     const error = msg.type === "disconnect" ? await stub.phoneDisconnect(me.identity) : await stub.mute(me.identity, msg.muted);
     if (error) reply(ws, { type: "error", ref: leg.ref, callSid: leg.callSid, code: PHONE_ERRORS.unknown, message: error });
+  }
+
+  /**
+   * The agent's session ended (signed out, expired, a new password, removed or disabled): the phones
+   * of that session (`sessionHash`), or all of the identity's, close, and their calls' legs with them.
+   */
+  closePhones(identity: string, sessionHash: string | null, code: number, reason: string): number {
+    const sockets = this.ctx.getWebSockets(sessionHash ? `session:${sessionHash}` : identity);
+    for (const ws of sockets) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // already closed
+      }
+      this.webSocketClose(ws, code);
+    }
+    if (sockets.length > 0) log("sim.phones_closed", { agentId: identity, phones: sockets.length, reason });
+    return sockets.length;
   }
 
   webSocketClose(ws: WebSocket, code: number): void {
@@ -185,16 +222,38 @@ export class SimCarrier extends DurableObject<Env> {
     return [...this.ctx.storage.kv.list<SimCallSummary>({ prefix: CALL_INDEX_PREFIX, reverse: true })].map(([, v]) => v);
   }
 
+  // ---- recordings (their media is generated from the length; only the record is kept) ----
+
+  addRecording(r: SimRecording): void {
+    this.ctx.storage.kv.put(RECORDING_PREFIX + r.recordingSid, r);
+    const keys = [...this.ctx.storage.kv.list({ prefix: RECORDING_PREFIX })].map(([k]) => k);
+    if (keys.length <= KEEP_RECORDINGS) return;
+    const oldest = keys
+      .map((k) => this.ctx.storage.kv.get<SimRecording>(k)!)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .slice(0, keys.length - KEEP_RECORDINGS);
+    for (const o of oldest) this.ctx.storage.kv.delete(RECORDING_PREFIX + o.recordingSid);
+  }
+
+  recording(recordingSid: string): SimRecording | null {
+    return this.ctx.storage.kv.get<SimRecording>(RECORDING_PREFIX + recordingSid) ?? null;
+  }
+
+  /** True if it existed. */
+  deleteRecording(recordingSid: string): boolean {
+    return this.ctx.storage.kv.delete(RECORDING_PREFIX + recordingSid);
+  }
+
   // ---- REST fault injection ----
 
-  addFault(f: { callSid: string | null; fault: FaultKind; op: "update" | "fetch"; times: number; holdMs: number }): FaultRule {
+  addFault(f: { callSid: string | null; fault: FaultKind; op: FaultOp; times: number; holdMs: number }): FaultRule {
     const rule: FaultRule = { id: crypto.randomUUID(), ...f, createdAt: Date.now() };
     this.ctx.storage.kv.put(FAULT_PREFIX + String(rule.createdAt).padStart(15, "0") + rule.id, rule);
     return rule;
   }
 
   /** The oldest rule matching this request, used up by one; null when none matches. */
-  takeFault(callSid: string, op: "update" | "fetch"): FaultRule | null {
+  takeFault(callSid: string, op: FaultOp): FaultRule | null {
     for (const [key, rule] of this.ctx.storage.kv.list<FaultRule>({ prefix: FAULT_PREFIX })) {
       if (rule.op !== op || (rule.callSid !== null && rule.callSid !== callSid)) continue;
       if (rule.times <= 1) this.ctx.storage.kv.delete(key);
@@ -212,6 +271,54 @@ export class SimCarrier extends DurableObject<Env> {
     const keys = [...this.ctx.storage.kv.list({ prefix: FAULT_PREFIX })].map(([k]) => k);
     for (const k of keys) this.ctx.storage.kv.delete(k);
     return keys.length;
+  }
+
+  // ---- the account's numbers, TwiML Apps and API keys (simulator/accountRest.ts) ----
+
+  /** The numbers, with the simulator's own put in first if it is not there yet (one object: no race). */
+  accountNumbers(seed: SimNumber): SimNumber[] {
+    if (!this.record("number", seed.sid)) this.putRecord("number", seed);
+    return this.records("number");
+  }
+
+  putAccountNumber(n: SimNumber): void {
+    this.putRecord("number", n);
+  }
+
+  accountApps(): SimApp[] {
+    return this.records("app");
+  }
+
+  accountApp(sid: string): SimApp | null {
+    return this.record("app", sid);
+  }
+
+  putAccountApp(a: SimApp): void {
+    this.putRecord("app", a);
+  }
+
+  accountKeys(): SimKey[] {
+    return this.records("key");
+  }
+
+  accountKey(sid: string): SimKey | null {
+    return this.record("key", sid);
+  }
+
+  putAccountKey(k: SimKey): void {
+    this.putRecord("key", k);
+  }
+
+  private records<K extends AccountKind>(kind: K): AccountRecords[K][] {
+    return [...this.ctx.storage.kv.list<AccountRecords[K]>({ prefix: `${ACCOUNT_PREFIX}${kind}:` })].map(([, v]) => v);
+  }
+
+  private record<K extends AccountKind>(kind: K, sid: string): AccountRecords[K] | null {
+    return this.ctx.storage.kv.get<AccountRecords[K]>(`${ACCOUNT_PREFIX}${kind}:${sid}`) ?? null;
+  }
+
+  private putRecord<K extends AccountKind>(kind: K, record: AccountRecords[K]): void {
+    this.ctx.storage.kv.put(`${ACCOUNT_PREFIX}${kind}:${record.sid}`, record);
   }
 }
 

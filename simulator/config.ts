@@ -3,6 +3,9 @@ import type { Env } from "../worker/env";
 
 /** The account the simulator pretends to be; its REST API accepts it with the auth token. */
 export const SIM_ACCOUNT_SID = LOCAL_ACCOUNT_SID;
+/** The account's one incoming number: callers placed without a "to" call it. */
+export const SIM_NUMBER = "+15550100000";
+export const SIM_NUMBER_SID = "PN" + "0".repeat(32);
 /** The TwiML App a simulated phone's connect goes through (the token's outgoingApplicationSid). */
 export const SIM_APPLICATION_SID = "AP" + "0".repeat(32);
 /**
@@ -20,5 +23,7 @@ export function simConfig(env: Env) {
     applicationSid: SIM_APPLICATION_SID,
     speed: Number.isFinite(speed) && speed > 0 ? speed : 1,
     connectDelayMs: Number.isFinite(delay) && delay >= 0 ? Math.min(delay, 60_000) : DEFAULT_CONNECT_DELAY_MS,
+    /** Twilio's "Enforce HTTP Auth on Media URLs": on unless SIMULATOR_MEDIA_AUTH is "false" (Twilio recommends it on). */
+    mediaAuth: env.SIMULATOR_MEDIA_AUTH !== "false",
   };
 }

@@ -1,20 +1,23 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { requireSession } from "../worker/api/middleware";
+import { sameOriginOnly } from "../worker/api/sameOrigin";
 import { type AppEnv, type Ctx, HttpError, jsonBody } from "../worker/http";
 import { log } from "../worker/log";
 import { CALL_SID_PATTERN } from "../worker/protocol";
 import { recordingWav } from "./audio";
-import { SIM_ACCOUNT_SID, simConfig } from "./config";
+import { simulatorRecordingRoutes } from "./recordings";
+import { accountRestRoutes } from "./accountRest";
+import { SIM_ACCOUNT_SID, SIM_NUMBER, simConfig } from "./config";
 import type { SimCall, SimCallState } from "./SimCall";
-import { BASE_HEADER, CARRIER_NAME, FAULTS, IDENTITY_HEADER } from "./SimCarrier";
+import { BASE_HEADER, CARRIER_NAME, FAULT_OPS, FAULTS, IDENTITY_HEADER, SIM_SESSION_HEADER } from "./SimCarrier";
 import { newSid } from "./sids";
 
-/** The carrier simulator's own routes. They exist only while no Twilio account is configured. */
+/** The carrier simulator's own routes. They exist only with CARRIER=simulator, never in another mode. */
 export const simulatorRoutes = new Hono<AppEnv>();
 
 simulatorRoutes.use(async (c, next) => {
-  if (c.var.config.twilioMode) return c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
+  if (c.var.config.carrier !== "simulator") return c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
   await next();
 });
 
@@ -30,7 +33,7 @@ const placeCall = z.strictObject({
   message: z.number().min(0).max(600).optional(),
 });
 
-export const DEFAULT_TO = "+15550100000";
+export const DEFAULT_TO = SIM_NUMBER;
 /** A held REST answer ends by itself: long enough for the product's client (15 s by default) to give up. */
 const DEFAULT_HOLD_MS = 20_000;
 const MAX_HOLD_MS = 60_000;
@@ -81,14 +84,18 @@ simulatorRoutes.post("/calls/:sid/hangup", async (c) => {
 });
 
 // The simulated phone of the signed-in agent: its identity is the session's, like a Voice SDK token's.
-simulatorRoutes.get("/phone", requireSession, async (c) => {
+simulatorRoutes.get("/phone", sameOriginOnly, requireSession, async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") throw new HttpError(426, "open this as a WebSocket");
   const headers = new Headers(c.req.raw.headers);
   headers.set(IDENTITY_HEADER, c.var.agent.id);
+  headers.set(SIM_SESSION_HEADER, c.var.sessionHash);
   headers.set(BASE_HEADER, base(c));
   return c.env.SIM_CARRIER.getByName(CARRIER_NAME).fetch(new Request(c.req.raw.url, { headers }));
 });
 
+simulatorRoutes.route("/", simulatorRecordingRoutes);
+
+// A generated WAV of any length, for TwiML's <Play> in tests (recordings themselves are the REST API's).
 simulatorRoutes.get("/recordings/:sid", (c) => {
   const seconds = Number(c.req.query("seconds") ?? "5");
   return c.body(recordingWav(Number.isFinite(seconds) ? seconds : 5), 200, { "Content-Type": "audio/wav", "Cache-Control": "max-age=86400" });
@@ -100,8 +107,8 @@ const faultBody = z.strictObject({
   /** Only REST requests about this call; absent: the next request about any call. */
   callSid: z.string().regex(CALL_SID_PATTERN, "must be a CallSid").optional(),
   fault: z.enum(FAULTS),
-  /** "update" (POST …/Calls/{sid}.json, the default) or "fetch" (GET). */
-  op: z.enum(["update", "fetch"]).optional(),
+  /** "update" (POST …/Calls/{sid}.json, the default), "fetch" (GET), or "delete" (DELETE of one of the call's recordings). */
+  op: z.enum(FAULT_OPS).optional(),
   /** How many matching requests it hits (default 1). */
   times: z.number().int().min(1).max(1000).optional(),
   /** How long "timeout" and "timeout-applied" hold the answer: longer than the product's client waits (default 20 s). */
@@ -203,6 +210,9 @@ async function restCall(c: Ctx): Promise<{ error: Response } | { account: string
 
 /** Twilio's limit on inline TwiML in a call update (Twilio error 32018). */
 const MAX_TWIML_CHARS = 4000;
+
+// The account's numbers, TwiML Apps and API keys, for `npm run setup:twilio`.
+simulatorRoutes.route("/api/2010-04-01/Accounts/:account", accountRestRoutes);
 
 simulatorRoutes.get("/api/2010-04-01/Accounts/:account/Calls/:file", async (c) => {
   const r = await restCall(c);

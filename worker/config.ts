@@ -1,16 +1,27 @@
 import type { Env } from "./env";
 import { oncePer } from "./memo";
 
-/** Used by the simulator and the worker when neither TWILIO_ACCOUNT_SID nor TWILIO_AUTH_TOKEN is set. */
+/** Signs the simulator's webhooks when CARRIER=simulator has no TWILIO_AUTH_TOKEN; never accepted in any other mode. */
 export const LOCAL_AUTH_TOKEN = "local-simulator-auth-token";
-/** The account the local carrier simulator answers for when no TWILIO_ACCOUNT_SID is set. */
+/** The account the local carrier simulator answers for. */
 export const LOCAL_ACCOUNT_SID = "AC" + "0".repeat(32);
 export const DEFAULT_TWILIO_API_BASE = "https://api.twilio.com";
 
+/** Who carries the calls: a Twilio account, or the built-in simulator (local development only). */
+export type Carrier = "twilio" | "simulator";
+
 export interface Config {
-  twilioMode: boolean;
+  /**
+   * Set only when CARRIER names a carrier and what it needs is there; null means the worker refuses
+   * calls (webhooks answer 503, /healthz and GET /api/me say why) and no token is accepted.
+   */
+  carrier: Carrier | null;
+  /** Why `carrier` is null, naming the fix; null when it is set. */
+  carrierError: string | null;
   authToken: string | null;
   publicUrl: string | null;
+  /** Host names besides localhost and PUBLIC_URL's that the simulator-mode server answers for (ALLOWED_HOSTS). */
+  allowedHosts: string[];
   apiBase: string;
   /** The longest a caller waits for an agent, per wait (then voicemail, or back to the lot). */
   ringTimeoutSeconds: number;
@@ -29,6 +40,8 @@ export interface Config {
   holdMusicUrl: string | null;
   /** What a caller hears first in the lobby. */
   lobbyGreeting: string;
+  /** Storage retention, in milliseconds (worker/retention.ts; a call session's own storage: CallSession.ts). */
+  retention: { voicemailMs: number; callMs: number; ringEventMs: number; callSessionMs: number };
 }
 
 function numberVar(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
@@ -44,17 +57,66 @@ function httpUrl(raw: string | undefined, name: string): string | null {
   return raw;
 }
 
+/**
+ * The carrier is chosen by CARRIER alone, never guessed: guessing from TWILIO_ACCOUNT_SID is what let a
+ * deployment that forgot it run the simulator. Even with the SID set, an unset CARRIER refuses (naming
+ * the fix), so that there is one rule, and a deployment upgraded from that guess fails loudly, not by luck.
+ */
+function chooseCarrier(env: Env): { carrier: Carrier; carrierError: null } | { carrier: null; carrierError: string } {
+  const refuse = (why: string) => ({ carrier: null, carrierError: `not configured: ${why}` });
+  const raw = env.CARRIER?.trim() ?? "";
+  if (raw === "simulator") return { carrier: "simulator", carrierError: null };
+  if (raw === "twilio") {
+    const missing = (["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"] as const).filter((k) => !env[k]);
+    if (missing.length) return refuse(`CARRIER is "twilio" but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set (npm run setup:twilio prints what to set)`);
+    if (!/^AC[0-9a-fA-F]{32}$/.test(env.TWILIO_ACCOUNT_SID ?? "")) return refuse("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits");
+    return { carrier: "twilio", carrierError: null };
+  }
+  if (raw === "") {
+    return refuse(
+      env.TWILIO_ACCOUNT_SID
+        ? 'set CARRIER = "twilio" under [vars] in wrangler.toml (TWILIO_ACCOUNT_SID alone no longer chooses Twilio)'
+        : 'set CARRIER = "twilio" (with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN), or "simulator" for local development',
+    );
+  }
+  return refuse(`CARRIER must be "twilio" or "simulator", got "${raw.slice(0, 40)}"`);
+}
+
+/** PUBLIC_URL as an origin (scheme, host, port): signatures are checked over it + path + query. */
+function publicOrigin(raw: string | undefined): string | null {
+  if (!raw) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.origin !== raw.replace(/\/+$/, "").toLowerCase()) {
+    throw new Error(`PUBLIC_URL must be an origin such as https://ringall.example.com (no path), got "${raw}"`);
+  }
+  return url.origin;
+}
+
+const DAY_MS = 86_400_000;
+
 /** Read once per env object: every request and every call decision asks for it. */
 export const readConfig: (env: Env) => Config = oncePer(parseConfig);
 
 function parseConfig(env: Env): Config {
-  const twilioMode = Boolean(env.TWILIO_ACCOUNT_SID);
+  const { carrier, carrierError } = chooseCarrier(env);
   const ringTimeoutSeconds = numberVar(env.RING_TIMEOUT_SECONDS, 60, 1, 3600, "RING_TIMEOUT_SECONDS");
   return {
-    twilioMode,
-    // In Twilio mode a missing token must reject every webhook, never fall back to a known default.
-    authToken: env.TWILIO_AUTH_TOKEN || (twilioMode ? null : LOCAL_AUTH_TOKEN),
-    publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, "") : null,
+    carrier,
+    carrierError,
+    // The published local token signs only the simulator's own webhooks: with no carrier, or Twilio's,
+    // a missing token rejects every webhook instead of falling back to it.
+    authToken: carrier === "simulator" ? env.TWILIO_AUTH_TOKEN || LOCAL_AUTH_TOKEN : carrier === "twilio" ? (env.TWILIO_AUTH_TOKEN ?? null) : null,
+    publicUrl: publicOrigin(env.PUBLIC_URL),
+    // Host names only: a port given with one ("dev.example.test:8787") is dropped.
+    allowedHosts: (env.ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((h) => h.trim().toLowerCase().replace(/:\d+$/, ""))
+      .filter(Boolean),
     apiBase: (env.TWILIO_API_BASE || DEFAULT_TWILIO_API_BASE).replace(/\/+$/, ""),
     ringTimeoutSeconds,
     // Covers the connect: Twilio's signalling, our /twilio/connect, ICE and the conference join
@@ -71,5 +133,11 @@ function parseConfig(env: Env): Config {
     parkTimeoutMs: numberVar(env.PARK_TIMEOUT_SECONDS, 180, 1, 3600, "PARK_TIMEOUT_SECONDS") * 1000,
     holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
     lobbyGreeting: env.LOBBY_GREETING || "Thank you for calling. Please hold while we find someone to take your call.",
+    retention: {
+      voicemailMs: numberVar(env.VOICEMAIL_RETENTION_DAYS, 90, 1, 36_500, "VOICEMAIL_RETENTION_DAYS") * DAY_MS,
+      callMs: numberVar(env.CALL_RETENTION_DAYS, 400, 1, 36_500, "CALL_RETENTION_DAYS") * DAY_MS,
+      ringEventMs: numberVar(env.RING_EVENT_RETENTION_DAYS, 90, 1, 36_500, "RING_EVENT_RETENTION_DAYS") * DAY_MS,
+      callSessionMs: numberVar(env.CALL_SESSION_RETENTION_DAYS, 2, 0.0001, 365, "CALL_SESSION_RETENTION_DAYS") * DAY_MS,
+    },
   };
 }

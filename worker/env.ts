@@ -8,7 +8,7 @@ export interface Env {
   DB: D1Database;
   CALLS: DurableObjectNamespace<CallSession>;
   SWITCHBOARD: DurableObjectNamespace<Switchboard>;
-  /** The built-in carrier simulator (simulator/), used only while TWILIO_ACCOUNT_SID is unset. */
+  /** The built-in carrier simulator (simulator/), used only with CARRIER=simulator. */
   SIM_CALLS: DurableObjectNamespace<SimCall>;
   SIM_CARRIER: DurableObjectNamespace<SimCarrier>;
   /** The simulator's conferences, one object per friendly name. */
@@ -17,7 +17,13 @@ export interface Env {
   SIMULATOR_SPEED?: string;
   /** Real milliseconds between a simulated phone's connect and the TwiML App request (default 400; not scaled). */
   SIMULATOR_CONNECT_DELAY_MS?: string;
-  /** Twilio mode is on when this is set; without it the built-in carrier simulator stands in. */
+  /** "false" lets the simulator serve recording media without credentials (Twilio's "HTTP auth for media" off); default on. */
+  SIMULATOR_MEDIA_AUTH?: string;
+  /**
+   * "twilio" (needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) or "simulator" (the built-in carrier
+   * simulator, local development only). Unset or anything else: the worker refuses calls.
+   */
+  CARRIER?: string;
   TWILIO_ACCOUNT_SID?: string;
   TWILIO_AUTH_TOKEN?: string;
   TWILIO_API_KEY_SID?: string;
@@ -25,6 +31,8 @@ export interface Env {
   TWILIO_TWIML_APP_SID?: string;
   /** The origin Twilio reaches this worker at (a tunnel or custom domain); signatures are checked against it. */
   PUBLIC_URL?: string;
+  /** Extra host names (comma-separated) a CARRIER=simulator server answers for, besides localhost and PUBLIC_URL's. */
+  ALLOWED_HOSTS?: string;
   TWILIO_API_BASE?: string;
   /** The longest a caller waits for an agent (default 60). */
   RING_TIMEOUT_SECONDS?: string;
@@ -45,9 +53,17 @@ export interface Env {
   PARK_TIMEOUT_SECONDS?: string;
   /** Audio file a parked caller hears, looped (default: the worker's own /audio/hold.wav). */
   HOLD_MUSIC_URL?: string;
+  /** Days a voicemail is kept (its recording deleted at the carrier, then the row; default 90). */
+  VOICEMAIL_RETENTION_DAYS?: string;
+  /** Days an ended call's row and its claims are kept (default 400; a call with a voicemail stays as long as it). */
+  CALL_RETENTION_DAYS?: string;
+  /** Days ring events (the per-call audit trail) are kept (default 90). */
+  RING_EVENT_RETENTION_DAYS?: string;
+  /** Days a call session's own storage is kept after its call ended (default 2). */
+  CALL_SESSION_RETENTION_DAYS?: string;
   /** "warn" or "error" drops the info lines (one per decision); default "info". */
   LOG_LEVEL?: string;
-  /** "true" seeds an admin and three demo agents into an empty database (npm run dev sets it). */
+  /** "true" seeds an admin and three demo agents into an empty database, with CARRIER=simulator only (npm run dev sets it). */
   DEMO_AGENTS?: string;
   /** Bootstrap admin for a fresh production database (wrangler secrets). */
   ADMIN_EMAIL?: string;

@@ -10,7 +10,7 @@ import type { TwilioParams } from "./twilio/signature";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { config: Config; db: Db; agent: AgentRow; sessionHash: string; twilio: TwilioParams };
+  Variables: { config: Config; db: Db; agent: AgentRow; sessionHash: string; sessionExpiresAt: number; twilio: TwilioParams };
 };
 export type Ctx = Context<AppEnv>;
 

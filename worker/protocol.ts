@@ -12,13 +12,43 @@ export const PONG = "pong";
 /** How often a console should ping; the server drops consoles silent for CONSOLE_PING_TIMEOUT_SECONDS. */
 export const PING_INTERVAL_MS = 10_000;
 
+/** Why an agent's session ended while consoles of it were open. */
+export const SESSION_ENDS = ["signed_out", "session_expired", "password_changed", "agent_removed", "agent_disabled"] as const;
+export type SessionEnd = (typeof SESSION_ENDS)[number];
+
+/**
+ * Close codes of the switchboard's console sockets, with the reason it sends (at most 123 bytes, RFC
+ * 6455 §5.5). 4000–4999 are for applications (RFC 6455 §7.4.2); 1009 is the standard "message too
+ * big". The 44xx codes end the session: the console shows the sign-in page and does not reconnect.
+ * 4008: this agent opened more consoles than the cap, and this, the oldest, was closed: it must not
+ * reconnect by itself, or it would push out the newer one in turn.
+ */
+export const CLOSE = {
+  noPing: { code: 4000, reason: "no ping" },
+  tooManyConsoles: { code: 4008, reason: "too many consoles: a newer console of yours opened" },
+  frameTooLarge: { code: 1009, reason: "frame too large: consoles send only \"ping\"" },
+  signed_out: { code: 4401, reason: "signed out" },
+  session_expired: { code: 4402, reason: "session expired" },
+  password_changed: { code: 4403, reason: "password changed" },
+  agent_removed: { code: 4404, reason: "agent removed" },
+  agent_disabled: { code: 4405, reason: "agent disabled" },
+} as const satisfies Record<string, { code: number; reason: string }>;
+
+/** The session end a close code says, or null when the console may reconnect. */
+export function sessionEndOf(code: number): SessionEnd | null {
+  return SESSION_ENDS.find((end) => CLOSE[end].code === code) ?? null;
+}
+
 export type Role = "agent" | "admin";
 
+/**
+ * What every console knows of every agent: only what a colleague needs to see and to ring them.
+ * E-mail and role are not in it (the switchboard sends one frame to every console): an admin reads
+ * them from GET /api/agents (AdminAgentView), an agent their own from GET /api/me.
+ */
 export interface AgentView {
   id: string;
   name: string;
-  email: string;
-  role: Role;
   /** The agent's own toggle: willing to take calls. */
   available: boolean;
   /** A console of this agent is connected and pinging. */
@@ -31,6 +61,23 @@ export interface AgentView {
    * phone connected) with PUT /api/me/phone. Cleared when the agent's last console goes offline.
    */
   phoneReady: boolean;
+  /**
+   * Grows with every change of this view, assigned by the switchboard (one counter for every agent,
+   * kept in its storage): the feed, snapshots and HTTP replies can cross, and a console keeps the view
+   * with the highest version (agentViewIsNewer).
+   */
+  version: number;
+}
+
+/** The signed-in agent as GET /api/me gives it: their own e-mail and role too. */
+export type OwnAgentView = AgentView & { email: string; role: Role };
+
+/** An agent as the admin routes give it (GET /api/agents and the replies of its writes). */
+export type AdminAgentView = OwnAgentView & { disabled: boolean };
+
+/** Whether `incoming` may replace `held`: a view older than the one held is ignored (an equal one is the same change). */
+export function agentViewIsNewer(held: Pick<AgentView, "version"> | undefined, incoming: Pick<AgentView, "version">): boolean {
+  return !held || incoming.version >= held.version;
 }
 
 /** Who a ring reaches: available, holding no call, a console online and its phone ready. */
@@ -112,10 +159,20 @@ export interface VoicemailView {
   id: string;
   callSid: string;
   from: string;
-  recordingUrl: string;
+  /**
+   * The worker's own route that streams the recording to a signed-in agent. Twilio's media URL never
+   * leaves the worker: with HTTP auth for media on it needs the account's credentials, and with it
+   * off it would be a public link to the caller's message.
+   */
+  audioUrl: string;
   durationSeconds: number;
   transcription: string | null;
   createdAt: number;
+}
+
+/** Where a console plays voicemail `id` (GET, with the session cookie; Range requests work). */
+export function voicemailAudioUrl(id: string): string {
+  return `/api/voicemails/${encodeURIComponent(id)}/audio`;
 }
 
 export const RING_EVENT_TYPES = [
@@ -179,7 +236,8 @@ export type ServerMessage =
   | { type: "call.recalled"; call: CallView }
   | { type: "call.ended"; call: CallView }
   | { type: "agent.updated"; agent: AgentView }
-  | { type: "agent.presence"; agentId: string; online: boolean }
+  /** `version`: the agent's view after this change (see AgentView.version). */
+  | { type: "agent.presence"; agentId: string; online: boolean; version: number }
   | { type: "agent.removed"; agentId: string }
   | { type: "voicemail.created"; voicemail: VoicemailView }
   | { type: "voicemail.updated"; voicemail: VoicemailView }
@@ -294,8 +352,13 @@ export interface ApiError {
   details?: string[];
 }
 
+/** POST /api/session's 429: too many failed sign-ins; `retryAt` (epoch ms) is also in Retry-After, in seconds. */
+export interface SignInThrottled extends ApiError {
+  retryAt: number;
+}
+
 export interface MeResponse {
-  agent: AgentView;
+  agent: OwnAgentView;
   /** Which phone the console must use: Twilio's Voice SDK, or the built-in carrier simulator. */
   phone: "twilio" | "simulator";
 }

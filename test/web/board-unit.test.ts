@@ -5,6 +5,7 @@ import {
   activeCallOf,
   agentState,
   apply,
+  applyAgentView,
   dropAction,
   emptyBoard,
   firstRetrievable,
@@ -82,8 +83,8 @@ describe("the board reducer", () => {
   it("tracks presence, availability and removal of agents", () => {
     const s = run(
       snapshot(),
-      { type: "agent.presence", agentId: "b", online: false },
-      { type: "agent.updated", agent: agent("a", { available: false }) },
+      { type: "agent.presence", agentId: "b", online: false, version: 2 },
+      { type: "agent.updated", agent: agent("a", { available: false, version: 2 }) },
       { type: "agent.removed", agentId: "zz" },
     );
     expect(agentState(s, s.agents.b!)).toBe("offline");
@@ -92,7 +93,7 @@ describe("the board reducer", () => {
   });
 
   it("lists voicemails newest first and updates a transcription in place", () => {
-    const vm = { id: "RE1", callSid: "CA1", from: "+1", recordingUrl: "u", durationSeconds: 3, transcription: null, createdAt: 5 };
+    const vm = { id: "RE1", callSid: "CA1", from: "+1", audioUrl: "/api/voicemails/RE1/audio", durationSeconds: 3, transcription: null, createdAt: 5 };
     const s = run(
       snapshot(),
       { type: "voicemail.created", voicemail: vm },
@@ -324,5 +325,60 @@ describe("rings derived from the call and the agent (the lobby)", () => {
   it("says when a recalled call waits in line because every agent is busy", () => {
     const s = run(three(), { type: "call.recalled", call: parkedByA({ phase: "ringing", purpose: "recall", ringTargets: null, ringingCount: 0, lot: lot(1, { parkedAt: null, returnsAt: null }), seq: 7 }) });
     expect(parkedCalls(s).map((c) => lotStatus(s, c))).toEqual(["Back in line: every agent is busy"]);
+  });
+});
+
+describe("agent views that cross: the newest version wins, whatever arrives last", () => {
+  const busy = agent("a", { currentCallSid: "CA1", version: 7 });
+  const free = agent("a", { currentCallSid: null, version: 6 });
+
+  it("ignores an older view from the feed after a newer one from an HTTP reply, and the reverse", () => {
+    const replyFirst = apply(applyAgentView(run(snapshot()), busy), { type: "agent.updated", agent: free });
+    expect(replyFirst.agents.a).toEqual(busy);
+    const feedFirst = applyAgentView(apply(run(snapshot()), { type: "agent.updated", agent: busy }), free);
+    expect(feedFirst.agents.a).toEqual(busy);
+    expect(apply(feedFirst, { type: "agent.updated", agent: agent("a", { version: 8 }) }).agents.a!.version).toBe(8);
+  });
+
+  it("keeps an equal version (the same change, told twice)", () => {
+    const s = applyAgentView(run(snapshot({ agents: [busy] })), { ...busy });
+    expect(s.agents.a).toEqual(busy);
+  });
+
+  it("ignores a presence older than the view held, and versions the view with a newer one", () => {
+    const s = run(snapshot({ agents: [agent("a", { version: 9 })] }));
+    expect(apply(s, { type: "agent.presence", agentId: "a", online: false, version: 8 }).agents.a).toEqual(s.agents.a);
+    const off = apply(s, { type: "agent.presence", agentId: "a", online: false, version: 10 });
+    expect(off.agents.a).toMatchObject({ online: false, phoneReady: false, version: 10 });
+    // The view of the change before going offline, arriving late (an HTTP reply), does not bring them back.
+    expect(applyAgentView(off, agent("a", { version: 9 })).agents.a).toMatchObject({ online: false, version: 10 });
+  });
+
+  it("a snapshot keeps a newer view an HTTP reply brought before it, and takes every older one", () => {
+    let s = run(snapshot({ agents: [agent("a", { version: 3 }), agent("b", { version: 3 })] }));
+    s = applyAgentView(s, agent("a", { available: false, version: 12 }));
+    s = applyAgentView(s, agent("b", { available: false, version: 4 }));
+    const again = apply(s, snapshot({ agents: [agent("a", { version: 11 }), agent("b", { version: 11 })] }));
+    expect(again.agents.a).toMatchObject({ available: false, version: 12 });
+    expect(again.agents.b).toMatchObject({ available: true, version: 11 });
+  });
+
+  it("a snapshot drops agents it no longer lists, however new their view", () => {
+    const s = applyAgentView(run(snapshot()), agent("gone", { version: 99 }));
+    expect(apply(s, snapshot()).agents.gone).toBeUndefined();
+  });
+
+  it("in any order of arrival, a busy agent's last view is what the board shows", () => {
+    // The same agent's views numbered 1..6, alternating busy and free; every order ends on version 6.
+    const views = [1, 2, 3, 4, 5, 6].map((v) => agent("a", { currentCallSid: v % 2 === 0 ? "CA1" : null, version: v }));
+    for (let round = 0; round < 200; round++) {
+      const order = [...views].sort(() => Math.random() - 0.5);
+      let s = run(snapshot({ agents: [agent("a", { version: 0 })], calls: [call({ callSid: "CA2" })] }));
+      order.forEach((v, i) => (s = i % 2 === 0 ? applyAgentView(s, v) : apply(s, { type: "agent.updated", agent: v })));
+      expect(s.agents.a, order.map((v) => v.version).join(",")).toEqual(views[5]);
+      // Busy: another caller does not ring them, and they are no transfer target.
+      expect(ringingFor(s, "a")).toEqual([]);
+      expect(transferTargets(s, "b")).toEqual([]);
+    }
   });
 });

@@ -4,13 +4,12 @@ import type { AgentView, CallView } from "../../worker/protocol";
 export const agent = (id: string, over: Partial<AgentView> = {}): AgentView => ({
   id,
   name: id.toUpperCase(),
-  email: `${id}@x.test`,
-  role: "agent",
   available: true,
   online: true,
   currentCallSid: null,
   lastCallEndedAt: null,
   phoneReady: true,
+  version: 1,
   ...over,
 });
 

@@ -25,6 +25,7 @@ export default async function setup(project: TestProject) {
   // The same local server the benchmark starts (bench/server.ts): migrated D1 in its own folder, a free port.
   run("vite", ["build", "-c", "web/vite.config.ts", "--logLevel", "warn"]);
   const server = await startServer("wrangler.toml", await prepareState("wrangler.toml", null), {
+    CARRIER: "simulator",
     DEMO_AGENTS: "true",
     PARK_SLOTS: String(PARK_SLOTS),
     PARK_TIMEOUT_SECONDS: String(PARK_TIMEOUT_SECONDS),

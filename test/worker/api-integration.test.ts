@@ -84,7 +84,7 @@ describe("agents (admin only)", () => {
     expect(res.status).toBe(201);
     const { agent } = (await res.json()) as { agent: { id: string } };
     expect(agent.id).toMatch(/^[A-Za-z0-9_]{1,121}$/);
-    expect(await signIn(email, "long enough password")).toMatch(/^ringall_session=/);
+    expect(await signIn(email, "long enough password")).toMatch(/^__Host-ringall_session=/);
     const list = (await (await api("/api/agents", admin.cookie)).json()) as { agents: { id: string }[] };
     expect(list.agents.map((a) => a.id)).toContain(agent.id);
   });

@@ -173,11 +173,28 @@ describe("the ticketed connect", () => {
     const won = c.claim("ann");
     if (won.status !== 200) throw new Error("lost");
     const before = m.view(c.s);
-    expect(c.connect("ann", "")).toMatchObject({ joined: false });
-    expect(c.connect("ann", "someone-elses")).toMatchObject({ joined: false });
+    expect(c.connect("ann", "", "leg-1")).toMatchObject({ joined: false });
+    expect(c.connect("ann", "someone-elses", "leg-2")).toMatchObject({ joined: false });
     expect(c.connect("bob", won.ticket)).toEqual({ joined: false, why: "the ticket belongs to another agent" });
     expect({ ...m.view(c.s), seq: 0 }).toEqual({ ...before, seq: 0 });
     expect(c.records().filter((r) => r.startsWith("connect_refused"))).toHaveLength(3);
+  });
+
+  it("answers a repeat of the winner's own request the same way, and records a refused leg once however often it is replayed", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    expect(c.connect("ann", won.ticket)).toEqual({ joined: true, gen: 1 });
+    expect(c.connect("ann", won.ticket)).toEqual({ joined: true, gen: 1 });
+    for (let i = 0; i < 5; i++) expect(c.connect("ann", won.ticket, "leg-other")).toEqual({ joined: false, why: "the ticket was already used" });
+    c.conference("participant-join", "agent", "leg-ann");
+    expect(c.connect("ann", won.ticket)).toEqual({ joined: true, gen: 1 });
+    c.conference("participant-leave", "caller", SID, "participant_hung_up");
+    const seq = c.s.seq;
+    for (let i = 0; i < 5; i++) expect(c.connect("ann", won.ticket)).toMatchObject({ joined: false });
+    expect(c.s.seq).toBe(seq);
+    expect(c.records().filter((r) => r.startsWith("connect_refused"))).toHaveLength(1);
+    expect(c.records().filter((r) => r.startsWith("ticket_used"))).toHaveLength(1);
   });
 
   it("refuses a ticket after the lease, and the others ring again", () => {
@@ -337,7 +354,8 @@ describe("parking", () => {
     c.connect("bob", r.ticket);
     c.conference("participant-join", "agent", "leg-bob");
     expect(c.s).toMatchObject({ phase: "connected", answeredBy: "bob", lot: null });
-    expect(c.effects.some((e) => e.type === "lotReleased")).toBe(true);
+    // The release names its slot: applied late, after this call parked again, it frees nothing newer.
+    expect(c.effects).toContainEqual({ type: "lotReleased", slot: 1 });
   });
 
   it("the park timeout rings the parker, then everyone, then takes a message", () => {
@@ -383,7 +401,8 @@ describe("parking", () => {
     c.twilio({ op: "lobby", gen: 2, attempt: 1 }, "gone");
     expect(c.s.phase).toBe("ended");
     expect(c.requests()).toHaveLength(1);
-    expect(c.effects.some((e) => e.type === "lotReleased")).toBe(true);
+    // An ended call frees whatever slot it holds: it never reserves one again.
+    expect(c.effects).toContainEqual({ type: "lotReleased", slot: null });
   });
 });
 

@@ -70,9 +70,9 @@ it("retries 429s itself, and gives up after a few, as twilio-node's own client d
   await SELF.fetch(ORIGIN + "/sim/faults", { method: "DELETE" });
 });
 
-it("with Twilio credentials configured, the simulator's routes do not exist", async () => {
+it("with CARRIER=twilio, the simulator's routes do not exist", async () => {
   const worker = (await import("../../worker/index")).default;
-  const twilioEnv = { ...env, TWILIO_ACCOUNT_SID: "AC" + "1".repeat(32) };
+  const twilioEnv = { ...env, CARRIER: "twilio", TWILIO_ACCOUNT_SID: "AC" + "1".repeat(32) };
   for (const [method, path] of [["POST", "/sim/calls"], ["GET", "/sim/calls"], ["GET", "/sim/phone"], ["POST", "/sim/faults"], ["POST", `/sim/api/2010-04-01/Accounts/AC${"0".repeat(32)}/Calls/CA${"0".repeat(32)}.json`]]) {
     const res = await worker.fetch(new Request(ORIGIN + path, { method, body: method === "POST" ? "{}" : undefined, headers: { "Content-Type": "application/json" } }), twilioEnv, {} as ExecutionContext);
     expect(res.status, `${method} ${path}`).toBe(404);

@@ -54,7 +54,7 @@ export const api = {
   signOut: async () => {
     await call("DELETE", "/api/session");
   },
-  setAvailable: async (available: boolean) => ok(await call<unknown>("PUT", "/api/me/availability", { available })),
+  setAvailable: async (available: boolean) => ok(await call<{ agent: AgentView } | ApiError>("PUT", "/api/me/availability", { available })),
   /** Whether this console's phone can take a call: the server rings this agent only while it can. */
   setPhone: async (ready: boolean, reason?: string) =>
     ok(await call<{ agent: AgentView } | ApiError>("PUT", "/api/me/phone", (reason === undefined ? { ready } : { ready, reason }) satisfies PhoneStateRequest)),

@@ -1,5 +1,5 @@
 // The board's state as a pure reducer over the switchboard's messages. Components only read it.
-import { ringsAgent, type AgentView, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
+import { agentViewIsNewer, ringsAgent, type AgentView, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
 
 export interface BoardState {
   /** False until the first snapshot: nothing is shown as true before the server said so. */
@@ -19,21 +19,24 @@ export const emptyBoard: BoardState = { synced: false, agents: {}, calls: {}, hi
 export function apply(state: BoardState, msg: ServerMessage): BoardState {
   switch (msg.type) {
     case "snapshot":
-      // A (re)connection replaces everything: no ghost ring survives a resync.
+      // A (re)connection replaces everything: no ghost ring survives a resync. But an agent's view from
+      // an HTTP reply can overtake the snapshot built before it: the newer version stays (its message
+      // follows the snapshot on this socket anyway).
       return {
         synced: true,
-        agents: Object.fromEntries(msg.agents.map((a) => [a.id, a])),
+        agents: Object.fromEntries(msg.agents.map((a) => [a.id, newerAgent(state.agents[a.id], a)])),
         calls: Object.fromEntries(msg.calls.map((c) => [c.callSid, c])),
         history: msg.history.slice(0, HISTORY),
         voicemails: msg.voicemails,
       };
     case "agent.updated":
-      return { ...state, agents: { ...state.agents, [msg.agent.id]: msg.agent } };
+      return applyAgentView(state, msg.agent);
     case "agent.presence": {
       const agent = state.agents[msg.agentId];
+      if (!agent || !agentViewIsNewer(agent, msg)) return state;
       // A phone is ready only while a console holds it (the switchboard forgets it when they go offline).
-      const phoneReady = msg.online && agent?.phoneReady === true;
-      return agent ? { ...state, agents: { ...state.agents, [msg.agentId]: { ...agent, online: msg.online, phoneReady } } } : state;
+      const phoneReady = msg.online && agent.phoneReady;
+      return { ...state, agents: { ...state.agents, [msg.agentId]: { ...agent, online: msg.online, phoneReady, version: msg.version } } };
     }
     case "agent.removed": {
       const { [msg.agentId]: _gone, ...agents } = state.agents;
@@ -49,6 +52,21 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
     default:
       return applyCall(state, msg.call);
   }
+}
+
+/**
+ * An agent's view from the feed or from an HTTP reply (PUT /api/me/availability, /api/me/phone). They
+ * travel apart and can cross: a view older than the one held is ignored, or a busy agent could show
+ * as free (or the reverse) until their next change.
+ */
+export function applyAgentView(state: BoardState, agent: AgentView): BoardState {
+  const held = state.agents[agent.id];
+  if (held && !agentViewIsNewer(held, agent)) return state;
+  return { ...state, agents: { ...state.agents, [agent.id]: agent } };
+}
+
+function newerAgent(held: AgentView | undefined, incoming: AgentView): AgentView {
+  return held && !agentViewIsNewer(held, incoming) ? held : incoming;
 }
 
 function applyCall(state: BoardState, call: CallView): BoardState {

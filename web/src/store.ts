@@ -35,10 +35,13 @@ export interface Retrieving {
   stage: "requesting" | "connecting";
 }
 
-export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", onSignedOut: () => void) {
+/** `onSignedOut(why)`: the session is gone; `why` is what the sign-in page tells the agent. */
+export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", onSignedOut: (why?: string) => void) {
   const [board, setBoard] = createStore<BoardState>(structuredClone(emptyBoard));
   let current: BoardState = emptyBoard;
   const [link, setLink] = createSignal<LinkStatus>("connecting");
+  /** Why the server closed this console for good while the session lives on (a newer console took over). */
+  const [closedWhy, setClosedWhy] = createSignal<string | null>(null);
   const [notices, setNotices] = createSignal<Notice[]>([]);
   const [pending, setPending] = createSignal<Record<string, Pending>>({});
   const [retrieving, setRetrieving] = createSignal<Retrieving | null>(null);
@@ -79,6 +82,14 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     setRinging(ringingFor(current, me.id).length > 0 && !activeCallOf(current, me.id));
   }
 
+  /**
+   * My own view from an HTTP reply, shown at once as if the feed had sent it. The reply and the
+   * feed's message of the same change can cross: the board keeps the newer version (applyAgentView).
+   */
+  function showAgent(agent: AgentView): void {
+    onMessage({ type: "agent.updated", agent });
+  }
+
   /** Hangs up the phone's legs for calls the board says this agent is no longer connected to. */
   function reviewPhoneLegs(): void {
     const review = reviewLegs(current, me.id, legs);
@@ -97,7 +108,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     phoneSent = key;
     phoneQueue = phoneQueue.then(async () => {
       try {
-        await api.setPhone(req.ready, req.reason);
+        showAgent((await api.setPhone(req.ready, req.reason)).agent);
       } catch (e) {
         if (phoneSent === key) phoneSent = null;
         if (e instanceof SignedOut) return onSignedOut();
@@ -122,6 +133,13 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
         // The socket may have been refused because the session expired: ask the API, which signs out on 401.
         api.me().catch(() => undefined);
       },
+      onEnded: (why) => {
+        if (why.kind === "signed-out") return onSignedOut(why.notice);
+        // Pushed out by a newer console: this one is silent now, so it must not keep ringing.
+        setRinging(false);
+        setClosedWhy(why.notice);
+      },
+      onNotice: (text) => notice(text, "problem"),
     });
     phone = phoneKind === "simulator" ? new SimulatorPhone() : new (await import("./phone/twilio")).TwilioPhone();
     phone.onEvent((e) => {
@@ -159,6 +177,12 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     setPhoneStatus(STARTING);
     void startPhone();
   };
+
+  /** The agent wants this console back after a newer one pushed it out (which pushes out their oldest other). */
+  function reopenLink(): void {
+    setClosedWhy(null);
+    linkHandle?.reopen();
+  }
 
   function stop(): void {
     linkHandle?.close();
@@ -329,7 +353,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     setMuted(next);
   };
 
-  const setAvailable = (available: boolean) => guarded(async () => void (await api.setAvailable(available)));
+  const setAvailable = (available: boolean) => guarded(async () => showAgent((await api.setAvailable(available)).agent));
 
   const placeTestCall = () =>
     guarded(async () => {
@@ -350,6 +374,8 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     phoneKind,
     board,
     link,
+    closedWhy,
+    reopenLink,
     notices,
     pending,
     handingOver,

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { hashPassword } from "../auth/password";
-import { deleteAgentSessions } from "../auth/sessions";
-import { agentView, deleteAgent, getAgent, getAgentByEmail, insertAgent, listAgents, updateAgent } from "../db/agents";
+import { endAgentSessions } from "../auth/revoke";
+import { adminAgentView, agentView, type AgentRow, deleteAgent, getAgent, getAgentByEmail, insertAgent, listAgents, updateAgent } from "../db/agents";
 import { type AppEnv, HttpError, jsonBody } from "../http";
 import { log } from "../log";
-import { AGENT_ID_PATTERN } from "../protocol";
+import { type AdminAgentView, AGENT_ID_PATTERN } from "../protocol";
 import { switchboard } from "../switchboard/stub";
 import { requireAdmin, requireSession } from "./middleware";
 import { randomHex } from "../hex";
@@ -21,7 +21,7 @@ const agentId = z.string().regex(AGENT_ID_PATTERN, "must be letters, digits or _
 
 const newAgent = z.strictObject({ id: agentId.optional(), name, email, password, role: role.default("agent"), available: z.boolean().optional() });
 const agentPatch = z
-  .strictObject({ name, email, password, role, available: z.boolean() })
+  .strictObject({ name, email, password, role, available: z.boolean(), disabled: z.boolean() })
   .partial()
   .refine((p) => Object.keys(p).length > 0, "give at least one field to change");
 
@@ -30,9 +30,23 @@ function newAgentId(): string {
 }
 
 agentRoutes.get("/", async (c) => {
-  // The switchboard's picture: presence, phones and calls are its word, ahead of D1's rows.
-  return c.json({ agents: await switchboard(c.env).agents() });
+  // The switchboard's picture (presence, phones and calls are its word, ahead of D1's rows), with the
+  // profile only admins see, which the consoles' feed does not carry.
+  const [views, rows] = await Promise.all([switchboard(c.env).agents(), listAgents(c.var.db)]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const agents: AdminAgentView[] = views.flatMap((v) => {
+    const row = byId.get(v.id);
+    return row ? [adminAgentView(v, row)] : [];
+  });
+  // Disabled agents are not on the switchboard's team (listTeam); the admin still sees them, to enable them again.
+  for (const r of rows) if (r.disabled) agents.push(adminAgentView(agentView(r), r));
+  return c.json({ agents });
 });
+
+/** The agent as the switchboard sees it now (its view and version), with the profile from `row`. */
+async function adminReply(env: AppEnv["Bindings"], row: AgentRow): Promise<AdminAgentView> {
+  return adminAgentView((await switchboard(env).agent(row.id)) ?? agentView(row), row);
+}
 
 agentRoutes.post("/", async (c) => {
   const body = await jsonBody(c, newAgent);
@@ -42,7 +56,7 @@ agentRoutes.post("/", async (c) => {
   const row = await insertAgent(c.var.db, { ...body, id, passwordHash: await hashPassword(body.password) }, Date.now());
   await switchboard(c.env).publish([{ type: "agent.updated", agent: agentView(row) }]);
   log("agent.created", { agentId: row.id, by: c.var.agent.id });
-  return c.json({ agent: agentView(row) }, 201);
+  return c.json({ agent: await adminReply(c.env, row) }, 201);
 });
 
 agentRoutes.patch("/:id", async (c) => {
@@ -55,13 +69,17 @@ agentRoutes.patch("/:id", async (c) => {
     if (other && other.id !== id) throw new HttpError(409, `an agent with e-mail ${patch.email} exists already`);
   }
   if (patch.role === "agent" && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
+  if (patch.disabled && !existing.disabled && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
   const { password: pw, ...rest } = patch;
   const row = await updateAgent(c.var.db, id, { ...rest, ...(pw ? { passwordHash: await hashPassword(pw) } : {}) });
   if (!row) throw new HttpError(404, `no agent ${id}`);
-  if (pw) await deleteAgentSessions(c.var.db, id); // a new password signs every console of that agent out
-  await switchboard(c.env).publish([{ type: "agent.updated", agent: agentView(row) }]);
+  // Disabling, or a new password, ends every session of the agent and closes its consoles and phones.
+  if (row.disabled && !existing.disabled) await endAgentSessions(c.env, c.var.db, id, "agent_disabled");
+  else if (pw) await endAgentSessions(c.env, c.var.db, id, "password_changed");
+  // A disabled agent leaves the team the consoles show and the switchboard rings; enabled, it comes back.
+  await switchboard(c.env).publish([row.disabled ? { type: "agent.removed", agentId: id } : { type: "agent.updated", agent: agentView(row) }]);
   log("agent.updated", { agentId: id, by: c.var.agent.id, fields: Object.keys(patch) });
-  return c.json({ agent: (await switchboard(c.env).agent(id)) ?? agentView(row) });
+  return c.json({ agent: await adminReply(c.env, row) });
 });
 
 agentRoutes.delete("/:id", async (c) => {
@@ -70,7 +88,7 @@ agentRoutes.delete("/:id", async (c) => {
   if (!existing) throw new HttpError(404, `no agent ${id}`);
   if (existing.currentCallSid) throw new HttpError(409, `${existing.name} is on a call; try again when it ends`);
   if (existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
-  await deleteAgentSessions(c.var.db, id);
+  await endAgentSessions(c.env, c.var.db, id, "agent_removed");
   await deleteAgent(c.var.db, id);
   await switchboard(c.env).publish([{ type: "agent.removed", agentId: id }]);
   log("agent.deleted", { agentId: id, by: c.var.agent.id });
@@ -78,6 +96,7 @@ agentRoutes.delete("/:id", async (c) => {
 });
 
 async function mustKeepAnAdmin(db: Parameters<typeof listAgents>[0], leaving: string): Promise<void> {
-  const admins = (await listAgents(db)).filter((a) => a.role === "admin" && a.id !== leaving);
+  // A disabled admin cannot sign in: only enabled ones count.
+  const admins = (await listAgents(db)).filter((a) => a.role === "admin" && !a.disabled && a.id !== leaving);
   if (admins.length === 0) throw new HttpError(409, "this is the last admin: make another admin first");
 }

@@ -2,11 +2,14 @@ import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { burnPasswordCheck, verifyPassword } from "../auth/password";
-import { createSession, deleteSession, SESSION_COOKIE } from "../auth/sessions";
-import { agentView, getAgentByEmail, updateAgent } from "../db/agents";
-import { type AppEnv, HttpError, jsonBody } from "../http";
+import { endSession } from "../auth/revoke";
+import { createSession, sessionCookie } from "../auth/sessions";
+import { admitSignIn, signInFailed, signInSucceeded, throttleKeys } from "../auth/throttle";
+import { agentView, getAgentByEmail, ownAgentView, updateAgent } from "../db/agents";
+import type { Carrier } from "../config";
+import { type AppEnv, type Ctx, HttpError, jsonBody } from "../http";
 import { log } from "../log";
-import type { MeResponse } from "../protocol";
+import type { MeResponse, SignInThrottled } from "../protocol";
 import { switchboard } from "../switchboard/stub";
 import { requireSession } from "./middleware";
 
@@ -16,33 +19,55 @@ const credentials = z.strictObject({ email: z.string().email().max(254), passwor
 
 sessionRoutes.post("/session", async (c) => {
   const { email, password } = await jsonBody(c, credentials);
+  const now = Date.now();
+  const keys = throttleKeys(email, c.req.header("CF-Connecting-IP"));
+  const gate = await admitSignIn(c.var.db, keys, now);
+  if (!gate.admitted) {
+    // Refused before the agent is looked up or the password hashed: it costs nothing, and it reads
+    // the same for an e-mail that has an agent and one that does not.
+    const seconds = Math.ceil((gate.retryAt - now) / 1000);
+    log("session.throttled", { email: email.replace(/^.*@/, "…@"), retryAfterSeconds: seconds }, "warn");
+    const body: SignInThrottled = { error: `too many failed sign-ins: try again in ${seconds} s`, retryAt: gate.retryAt };
+    return c.json(body, 429, { "Retry-After": String(seconds) });
+  }
   const agent = await getAgentByEmail(c.var.db, email);
   const ok = agent ? await verifyPassword(password, agent.passwordHash) : (await burnPasswordCheck(password), false);
-  if (!agent || !ok) {
+  if (!agent || !ok || agent.disabled) {
+    await signInFailed(c.var.db, now);
     log("session.refused", { email: email.replace(/^.*@/, "…@") }, "warn");
     throw new HttpError(401, "wrong e-mail or password");
   }
-  const { token, expiresAt } = await createSession(c.var.db, agent.id, c.var.config.sessionTtlMs, Date.now());
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    secure: new URL(c.req.url).protocol === "https:",
-    sameSite: "Lax",
-    path: "/",
-    expires: new Date(expiresAt),
-  });
+  await signInSucceeded(c.var.db, keys);
+  const { token, expiresAt } = await createSession(c.var.db, agent.id, c.var.config.sessionTtlMs, now);
+  const cookie = sessionCookie(c.req.url);
+  setCookie(c, cookie.name, token, { httpOnly: true, secure: cookie.secure, sameSite: "Lax", path: "/", expires: new Date(expiresAt) });
   log("session.created", { agentId: agent.id });
-  return c.json({ agent: agentView(agent), expiresAt });
+  // D1's view (version 0: never preferred to a switchboard's); the console asks GET /api/me next.
+  return c.json({ agent: ownAgentView(agentView(agent), agent), expiresAt });
 });
 
 sessionRoutes.delete("/session", requireSession, async (c) => {
-  await deleteSession(c.var.db, c.var.sessionHash);
-  deleteCookie(c, SESSION_COOKIE, { path: "/" });
+  // The consoles opened with this session close too (4401), not only the cookie.
+  await endSession(c.env, c.var.db, c.var.agent.id, c.var.sessionHash);
+  const cookie = sessionCookie(c.req.url);
+  deleteCookie(c, cookie.name, { path: "/", secure: cookie.secure });
   return c.body(null, 204);
 });
 
-sessionRoutes.get("/me", requireSession, async (c) => {
-  const agent = (await switchboard(c.env).agent(c.var.agent.id)) ?? agentView(c.var.agent);
-  const body: MeResponse = { agent, phone: c.var.config.twilioMode ? "twilio" : "simulator" };
+/** With no carrier configured the console has no phone to use: GET /api/me says why, even before a sign-in. */
+function configuredCarrier(c: Ctx): Carrier {
+  const { carrier, carrierError } = c.var.config;
+  if (!carrier) throw new HttpError(503, carrierError ?? "not configured");
+  return carrier;
+}
+
+sessionRoutes.get("/me", async (c, next) => {
+  configuredCarrier(c);
+  await next();
+}, requireSession, async (c) => {
+  const view = (await switchboard(c.env).agent(c.var.agent.id)) ?? agentView(c.var.agent);
+  // Their own e-mail and role: the only agent's the console is given (the feed carries neither).
+  const body: MeResponse = { agent: ownAgentView(view, c.var.agent), phone: configuredCarrier(c) };
   return c.json(body);
 });
 

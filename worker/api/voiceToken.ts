@@ -6,11 +6,20 @@ import { requireSession } from "./middleware";
 
 export const voiceTokenRoutes = new Hono<AppEnv>();
 
-const TOKEN_TTL_SECONDS = 3600;
+/**
+ * Ten minutes. A voice token cannot be revoked at Twilio: it lets whoever holds it register a Device
+ * as this agent until it expires, whatever happens to the session. Short, it outlives a sign-out, a
+ * new password or a disabled agent by at most that long; the console renews it before it lapses
+ * (Device "tokenWillExpire", web/src/phone/twilio.ts), which needs a live session, so a revoked one
+ * gets no new token. One request per console every ten minutes costs nothing worth counting.
+ */
+export const TOKEN_TTL_SECONDS = 600;
 
 voiceTokenRoutes.get("/voice-token", requireSession, (c) => {
   const env = c.env;
-  if (!c.var.config.twilioMode) throw new HttpError(409, "no Twilio account is configured: the console uses the built-in simulator");
+  const { carrier, carrierError } = c.var.config;
+  if (!carrier) throw new HttpError(503, carrierError ?? "not configured");
+  if (carrier === "simulator") throw new HttpError(409, "CARRIER is \"simulator\": the console uses the built-in simulator's phone");
   // The TwiML App is the only way a phone reaches a caller (its Voice URL is /twilio/connect).
   if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_API_KEY_SID || !env.TWILIO_API_KEY_SECRET || !env.TWILIO_TWIML_APP_SID) {
     log("voice_token.misconfigured", { agentId: c.var.agent.id }, "error");

@@ -1,5 +1,11 @@
-// PBKDF2-SHA256 through WebCrypto. workerd caps PBKDF2 at 100,000 iterations, so that is the cost;
-// the format keeps the count, so a stronger setting later still verifies old hashes.
+// PBKDF2-SHA256 through WebCrypto, at 100,000 iterations: the most Cloudflare's runtime allows.
+// workerd's limit enforcer has DEFAULT_MAX_PBKDF2_ITERATIONS = 100'000 (src/workerd/io/limit-enforcer.h)
+// and deriveBits above it throws "Pbkdf2 failed: iteration counts above 100000 are not supported"
+// (checkPbkdfLimits, src/workerd/api/crypto/impl.c++). Local workerd (wrangler dev, the tests) lifts
+// the limit ("No limit on the number of iterations in workerd", src/workerd/server/server.c++), so a
+// higher count would pass every local test and then fail every sign-in in production: keep it here.
+// It is below OWASP's 600,000 for PBKDF2-SHA256; sign-in throttling (throttle.ts) bounds online
+// guessing, and the stored format keeps the count, so a stronger setting later still verifies old hashes.
 
 const ITERATIONS = 100_000;
 const encoder = new TextEncoder();

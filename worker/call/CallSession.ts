@@ -11,10 +11,12 @@ import { carrierRest, classifyRestError } from "../twilio/rest";
 import { lobbyTwiml, voicemailTwiml } from "../twilio/twiml";
 import * as m from "./machine";
 import { type CallConfig, type CallState, type Effect, type Reply, type Step, type TwilioOp, type TwilioOutcome } from "./machine";
+import { fold, LEGACY_OUTBOX_KEY, OUTBOX_MAX_ENTRIES, OUTBOX_PREFIX, outboxKey, outboxSeq, type Stored } from "./outbox";
 import { applyEntries, type OutboxEntry, outboxMessages } from "./record";
 
 const STATE_KEY = "state";
-const OUTBOX_KEY = "outbox";
+/** One drain publishes and writes at most this many entries at once (one D1 batch); the rest follow. */
+const DRAIN_CHUNK = 50;
 /** Retry delay when D1 or the switchboard could not be reached; doubles up to a minute. */
 const RETRY_BASE_MS = 500;
 /** At the latest, the outbox left by a crash in the middle of a drain is applied this long after. */
@@ -44,10 +46,13 @@ function newTicket(): string {
 export class CallSession extends DurableObject<Env> {
   private state: CallState | null;
   /**
-   * Effects decided but not yet on the consoles and in D1, oldest first: one storage key, mirrored
-   * here (a key per entry was the call session's biggest cost under load, docs/benchmarks.md).
+   * Effects decided but not yet on the consoles and in D1, oldest first: a storage key per entry
+   * (./outbox.ts), mirrored here, so that storage is only listed when the object starts (listing on
+   * every drain was the call session's biggest cost under load, docs/benchmarks.md).
    */
-  private outbox: OutboxEntry[];
+  private outbox: Stored[];
+  /** The last outbox key's number. */
+  private outboxSeq = 0;
   /** The alarm as last set by this instance (undefined: not known since it started). */
   private alarmAt: number | null | undefined = undefined;
   private draining: Promise<void> | null = null;
@@ -59,7 +64,18 @@ export class CallSession extends DurableObject<Env> {
     super(ctx, env);
     // Runs again after eviction or hibernation: SQLite-backed storage reads are synchronous.
     this.state = ctx.storage.kv.get<CallState>(STATE_KEY) ?? null;
-    this.outbox = ctx.storage.kv.get<OutboxEntry[]>(OUTBOX_KEY) ?? [];
+    this.outbox = [...ctx.storage.kv.list<OutboxEntry>({ prefix: OUTBOX_PREFIX })].map(([key, entry]) => ({ key, entry }));
+    this.outboxSeq = this.outbox.length > 0 ? outboxSeq(this.outbox.at(-1)!.key) : 0;
+    // Left by a version that kept the outbox as one array (and so wrote no per-entry keys): moved to keys of their own.
+    const legacy = ctx.storage.kv.get<OutboxEntry[]>(LEGACY_OUTBOX_KEY);
+    if (legacy) {
+      for (const entry of legacy) {
+        const key = outboxKey(++this.outboxSeq);
+        ctx.storage.kv.put(key, entry);
+        this.outbox.push({ key, entry });
+      }
+      ctx.storage.kv.delete(LEGACY_OUTBOX_KEY);
+    }
   }
 
   async start(callSid: string, from: string, to: string, origin: string): Promise<m.StartReply> {
@@ -107,14 +123,14 @@ export class CallSession extends DurableObject<Env> {
   }
 
   /** 409 with no lot: every slot is taken, and the call stays with the agent. */
-  async park(agentId: string): Promise<m.ParkReply | { status: 502; why: string }> {
+  async park(agentId: string): Promise<m.ParkReply | { status: 502 | 503; why: string }> {
     const reply = await this.withSlot(agentId, readConfig(this.env).parkSlots, (slot) => (t, c) =>
       m.park(t, { type: "park", agentId, slot, at: Date.now() }, c),
     );
     return reply.status === 200 ? this.moved(reply, agentId) : reply;
   }
 
-  async transfer(agentId: string, to: string): Promise<m.StatusReply | { status: 502; why: string }> {
+  async transfer(agentId: string, to: string): Promise<m.StatusReply | { status: 502 | 503; why: string }> {
     const toEligible = (await switchboard(this.env).agentFacts(to)).eligible;
     const upTo = readConfig(this.env).parkSlots + TRANSFER_OVERFLOW_SLOTS;
     const reply = await this.withSlot(agentId, upTo, (slot) => (t, c) => m.transfer(t, { type: "transfer", agentId, to, toEligible, slot, at: Date.now() }, c));
@@ -152,6 +168,8 @@ export class CallSession extends DurableObject<Env> {
 
   async alarm(): Promise<void> {
     this.alarmAt = null; // a fired alarm is gone
+    const purgeAt = this.purgeAt();
+    if (purgeAt !== null && Date.now() >= purgeAt) return this.purge();
     const config = this.config();
     if (m.recallDue(this.state, Date.now())) {
       // Who can take the call back is read now, not when it was parked. A failure here throws, and
@@ -185,9 +203,21 @@ export class CallSession extends DurableObject<Env> {
   /**
    * Reserves a parking slot in D1, then decides; gives the slot back if the step was refused.
    * A dry run first (the machine is pure) refuses what it would refuse anyway without touching D1.
+   *
+   * A release of this call's previous slot still in the outbox would, applied after the new
+   * reservation, free it (when the lowest free slot is the same number again): D1 would then give it
+   * to another call while this one sits in it. So such a release is applied first (a drain), and the
+   * park or transfer is refused with 503 if D1 cannot be reached for it. The drain's deletion of the
+   * applied entries is a storage write, and the reservation's D1 request leaves only once that is
+   * committed (output gate), so an entry applied once is not applied again after the reservation.
    */
-  private withSlot<R extends m.ParkReply | m.StatusReply>(agentId: string, upTo: number, decide: (slot: number) => (t: m.Tx, c: CallConfig) => R): Promise<R | { status: 404 | 409; why: string }> {
-    const run = async (): Promise<R | { status: 404 | 409; why: string }> => {
+  private withSlot<R extends m.ParkReply | m.StatusReply>(agentId: string, upTo: number, decide: (slot: number) => (t: m.Tx, c: CallConfig) => R): Promise<R | { status: 404 | 409 | 503; why: string }> {
+    const run = async (): Promise<R | { status: 404 | 409 | 503; why: string }> => {
+      const releasing = () => this.outbox.some((p) => p.entry.effects.some((e) => e.type === "lotReleased"));
+      if (releasing()) {
+        await this.drain();
+        if (releasing()) return { status: 503, why: "this call's last parking slot is not given back yet: try again in a moment" };
+      }
       const s = this.state;
       if (!s) return { status: 404, why: "no such call" };
       const dry = m.step(s, this.config(), (t) => decide(0)(t, this.config()), null as never).reply;
@@ -219,10 +249,7 @@ export class CallSession extends DurableObject<Env> {
       this.state = step.state;
       this.ctx.storage.kv.put(STATE_KEY, step.state);
     }
-    if (effects.length > 0 && this.state) {
-      this.outbox.push({ call: m.view(this.state), effects });
-      this.ctx.storage.kv.put(OUTBOX_KEY, this.outbox);
-    }
+    if (effects.length > 0 && this.state) this.enqueue({ call: m.view(this.state), effects });
     log("call.decision", { callSid: this.state?.callSid ?? null, reply: redacted(step.reply), phase: this.state?.phase ?? null });
     if (effects.length > 0) {
       await this.guardOutbox();
@@ -311,19 +338,33 @@ export class CallSession extends DurableObject<Env> {
     return this.draining;
   }
 
+  /** Saves an entry under its own key; past the bound, the oldest entries are folded (./outbox.ts). */
+  private enqueue(entry: OutboxEntry): void {
+    const stored = { key: outboxKey(++this.outboxSeq), entry };
+    this.outbox.push(stored);
+    this.ctx.storage.kv.put(stored.key, entry);
+    if (this.outbox.length <= OUTBOX_MAX_ENTRIES) return;
+    const folded = fold(this.outbox);
+    for (const key of folded.deleted) this.ctx.storage.kv.delete(key);
+    for (const r of folded.rewritten) this.ctx.storage.kv.put(r.key, r.entry);
+    this.outbox = folded.outbox;
+    if (folded.droppedRecords > 0) log("call.outbox_overflow", { callSid: entry.call.callSid, dropped: folded.droppedRecords }, "error");
+  }
+
   private async drainLoop(): Promise<void> {
     const db = openDb(this.env.DB);
     while (this.outbox.length > 0) {
-      const pending = this.outbox.slice();
+      const pending = this.outbox.slice(0, DRAIN_CHUNK);
+      const entries = pending.map((p) => p.entry);
       try {
         // The consoles first: D1 is a projection and must not stand between a decision and them.
-        const { messages, agents } = outboxMessages(pending);
+        const { messages, agents } = outboxMessages(entries);
         await switchboard(this.env).publish(messages, agents);
-        await applyEntries(db, pending);
-        // Entries decided while these were applied stay, in order, for the next turn of the loop.
-        this.outbox.splice(0, pending.length);
-        if (this.outbox.length > 0) this.ctx.storage.kv.put(OUTBOX_KEY, this.outbox);
-        else this.ctx.storage.kv.delete(OUTBOX_KEY);
+        await applyEntries(db, entries);
+        // Entries decided (or folded) while these were applied stay, in order, for the next turn.
+        const done = new Set(pending.map((p) => p.key));
+        for (const key of done) this.ctx.storage.kv.delete(key);
+        this.outbox = this.outbox.filter((p) => !done.has(p.key));
         this.retries = 0;
       } catch (err) {
         this.retries++;
@@ -346,9 +387,34 @@ export class CallSession extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(by);
   }
 
+  /**
+   * When this call session's storage goes: CALL_SESSION_RETENTION_DAYS after its call ended, once its
+   * outbox is in D1 (D1 keeps the call's record). Null while the call is live or the outbox waits.
+   */
+  private purgeAt(): number | null {
+    const s = this.state;
+    if (!s || s.phase !== "ended" || this.outbox.length > 0) return null;
+    return (s.endedAt ?? s.heardAt) + readConfig(this.env).retention.callSessionMs;
+  }
+
+  /**
+   * Deletes everything this object stores. A callback that comes later finds no call, as for a CallSid
+   * never seen: every input but the voice webhook's start answers "no such call" and saves nothing.
+   */
+  private async purge(): Promise<void> {
+    const callSid = this.state?.callSid ?? null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.state = null;
+    this.outbox = [];
+    this.outboxSeq = 0;
+    this.alarmAt = null;
+    log("call.storage_deleted", { callSid });
+  }
+
   private async scheduleAlarm(): Promise<void> {
     const retryAt = this.outbox.length > 0 ? Date.now() + Math.min(60_000, RETRY_BASE_MS * 2 ** this.retries) : null;
-    const due = [m.nextAlarm(this.state, this.config()), retryAt].filter((t): t is number => t !== null);
+    const due = [m.nextAlarm(this.state, this.config()), retryAt, this.purgeAt()].filter((t): t is number => t !== null);
     const at = due.length === 0 ? null : Math.min(...due);
     // Each alarm write is a storage write: skip the ones that would change nothing.
     if (at === this.alarmAt) return;

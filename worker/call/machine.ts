@@ -26,6 +26,7 @@ import {
   type RingPurpose,
   type ServerMessage,
   type TransferFailure,
+  voicemailAudioUrl,
 } from "../protocol";
 
 export interface CallConfig {
@@ -79,6 +80,11 @@ export interface CallState {
   recordingSid: string | null;
   /** Agent legs that left the conference: a join reported after its leave changes nothing. */
   legsLeft: string[];
+  /**
+   * Legs whose connect was refused (the last 20): a repeat of the same signed request (a retry, or a
+   * replay) is refused again without another audit entry. Absent in states saved before it existed.
+   */
+  legsRefused?: string[];
   /** Last time Twilio said anything about this call (or the call session asked it). */
   heardAt: number;
   seq: number;
@@ -127,7 +133,11 @@ export type Effect =
   | { type: "saveVoicemail"; recording: Recording; at: number }
   /** The parking slot's record (its slot was reserved in D1 before the park was decided). */
   | { type: "lotSaved"; lot: LotView }
-  | { type: "lotReleased" }
+  /**
+   * The call's slot reservation in D1 is over: that slot's (null: the call has ended, and whatever it
+   * holds). Named so that an entry applied late or twice cannot free a newer reservation of the call.
+   */
+  | { type: "lotReleased"; slot: number | null }
   /** Not saved in the outbox: the call session sends it to Twilio once the step is saved. */
   | { type: "twilio"; request: TwilioOp };
 
@@ -383,12 +393,21 @@ export function connect(t: Tx, input: Extract<Input, { type: "connect" }>, confi
   const s = t.s;
   const { agentId, at } = input;
   expireLease(t, at, config);
+  const c = s.claim;
+  const leg = input.legSid;
+  // A leg this call already answered is a repeat of its own request (Twilio retrying it, or a captured
+  // request replayed): the same answer again, and no new audit entry, so a replay cannot grow the trail.
+  const ownLeg = !gone(s) && c?.agentId === agentId && c.ticket === input.ticket && c.legSid === leg && s.phase === "claimed";
+  if (ownLeg || (s.phase === "connected" && s.answeredLeg === leg && s.answeredBy === agentId)) return { joined: true, gen: s.gen };
+  const known = s.answeredLeg === leg || c?.legSid === leg || s.legsLeft.includes(leg) || (s.legsRefused ?? []).includes(leg);
   const refuse = (why: string): ConnectReply => {
-    t.record("connect_refused", agentId, { why, legSid: input.legSid }, at);
+    if (!known) {
+      t.record("connect_refused", agentId, { why, legSid: leg }, at);
+      s.legsRefused = [...(s.legsRefused ?? []).slice(-19), leg];
+    }
     return { joined: false, why };
   };
   if (gone(s)) return refuse("the caller is gone");
-  const c = s.claim;
   if (s.phase !== "claimed" || !c) return refuse("nobody holds a claim on this call");
   if (!input.ticket || c.ticket !== input.ticket) return refuse("not this call's ticket");
   if (c.agentId !== agentId) return refuse("the ticket belongs to another agent");
@@ -645,7 +664,15 @@ export function voicemailRecorded(t: Tx, input: Extract<Input, { type: "voicemai
     type: "publish",
     message: {
       type: "voicemail.created",
-      voicemail: { id: recording.recordingSid, callSid: s.callSid, from: s.from, ...recording, transcription: null, createdAt: at },
+      voicemail: {
+        id: recording.recordingSid,
+        callSid: s.callSid,
+        from: s.from,
+        audioUrl: voicemailAudioUrl(recording.recordingSid),
+        durationSeconds: recording.durationSeconds,
+        transcription: null,
+        createdAt: at,
+      },
     },
   });
   t.record("voicemail", null, { recordingSid: recording.recordingSid, durationSeconds: recording.durationSeconds }, at);
@@ -685,8 +712,8 @@ function connected(t: Tx, agentId: string, legSid: string, at: number): void {
   s.undo = null;
   stopWaiting(s);
   if (s.lot) {
+    t.effects.push({ type: "lotReleased", slot: s.lot.slot });
     s.lot = null;
-    t.effects.push({ type: "lotReleased" });
   }
   t.record("connected", agentId, { legSid, purpose: s.purpose }, at);
   t.publish((call) => ({ type: "call.connected", call, agentId }));
@@ -818,8 +845,8 @@ function undoMove(t: Tx, u: Undo, error: string, at: number): void {
   s.answeredBy = u.back.agentId;
   s.answeredLeg = u.back.leg;
   stopWaiting(s);
+  t.effects.push({ type: "agentBusy", agentId: u.back.agentId }, { type: "lotReleased", slot: s.lot?.slot ?? null });
   s.lot = null;
-  t.effects.push({ type: "agentBusy", agentId: u.back.agentId }, { type: "lotReleased" });
   t.record("redirect_failed", u.back.agentId, { error, back: "connected" }, at);
   t.publish((call) => ({ type: "call.connected", call, agentId: u.back.agentId }));
 }
@@ -867,8 +894,9 @@ function end(t: Tx, outcome: CallOutcome, at: number): void {
   stopWaiting(s);
   s.lot = null;
   s.undo = null;
-  // Whatever parking slot the call may hold in D1 is freed (a no-op for a call never parked).
-  t.effects.push({ type: "lotReleased" });
+  // Whatever parking slot the call may hold in D1 is freed (a no-op for a call never parked): an
+  // ended call reserves none again, so this entry is harmless however late it is applied.
+  t.effects.push({ type: "lotReleased", slot: null });
   t.record("call_ended", s.answeredBy, { outcome }, at);
   t.publish((call) => ({ type: "call.ended", call }));
 }

@@ -101,7 +101,12 @@ function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" 
         .set({ parkedBy: e.lot.parkedBy, parkedAt: e.lot.parkedAt, returnAt: e.lot.returnsAt })
         .where(and(eq(parkedCalls.callSid, call.callSid), eq(parkedCalls.slot, e.lot.slot)));
     case "lotReleased":
-      return db.delete(parkedCalls).where(eq(parkedCalls.callSid, call.callSid));
+      // Only this call's row, and only the reservation this entry ends: applied late (after the call
+      // reserved again) or twice, it frees nothing it does not own. `slot` is absent in entries saved
+      // before it existed: those free the call's row, as they did.
+      return db
+        .delete(parkedCalls)
+        .where(e.slot == null ? eq(parkedCalls.callSid, call.callSid) : and(eq(parkedCalls.callSid, call.callSid), eq(parkedCalls.slot, e.slot)));
     case "saveVoicemail":
       return db
         .insert(voicemails)

@@ -1,5 +1,5 @@
 import { desc, eq } from "drizzle-orm";
-import type { VoicemailView } from "../protocol";
+import { type VoicemailView, voicemailAudioUrl } from "../protocol";
 import type { Db } from "./client";
 import { calls, voicemails } from "./schema";
 
@@ -9,7 +9,6 @@ const columns = {
   id: voicemails.id,
   callSid: voicemails.callSid,
   from: calls.from,
-  recordingUrl: voicemails.recordingUrl,
   durationSeconds: voicemails.durationSeconds,
   transcription: voicemails.transcription,
   createdAt: voicemails.createdAt,
@@ -22,7 +21,19 @@ export async function recentVoicemails(db: Db): Promise<VoicemailView[]> {
     .leftJoin(calls, eq(calls.callSid, voicemails.callSid))
     .orderBy(desc(voicemails.createdAt))
     .limit(RECENT);
-  return rows.map((r) => ({ ...r, from: r.from ?? "" }));
+  return rows.map(toView);
+}
+
+type Row = Omit<VoicemailView, "from" | "audioUrl"> & { from: string | null };
+
+/** The console's view: Twilio's media URL stays in D1, the console gets the worker's audio route. */
+function toView(r: Row): VoicemailView {
+  return { ...r, from: r.from ?? "", audioUrl: voicemailAudioUrl(r.id) };
+}
+
+/** The recording behind voicemail `id`, for the audio route; undefined when there is none (any more). */
+export async function voicemailRecording(db: Db, id: string): Promise<{ recordingSid: string } | undefined> {
+  return db.select({ recordingSid: voicemails.recordingSid }).from(voicemails).where(eq(voicemails.id, id)).get();
 }
 
 /**
@@ -52,5 +63,5 @@ export async function saveTranscription(
     .leftJoin(calls, eq(calls.callSid, voicemails.callSid))
     .where(eq(voicemails.recordingSid, t.recordingSid))
     .get();
-  return row ? { ...row, from: row.from ?? "" } : undefined;
+  return row ? toView(row) : undefined;
 }

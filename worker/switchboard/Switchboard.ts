@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { agentView, listAgents } from "../db/agents";
+import { agentView, listTeam } from "../db/agents";
 import { openDb } from "../db/client";
 import { recentEndedCalls } from "../db/calls";
 import { recentVoicemails } from "../db/voicemails";
@@ -10,15 +10,33 @@ import type { Env } from "../env";
 import { log } from "../log";
 import { type AgentView, type CallView, isEligible, PING, PONG, ringsAgent, type ServerMessage, type VoicemailView, isCallMessage } from "../protocol";
 import { isLive, isStale, newerCall, waitingAhead } from "./board";
+import { CLOSE, type SessionEnd } from "../protocol";
+import { CARRIER_NAME } from "../../simulator/SimCarrier";
+import { admitConnect, consolesOverCap, frameTooLarge, pruneAlarmAt } from "./limits";
 
 const CALL_PREFIX = "call:";
 const PHONE_PREFIX = "phone:";
+/** The last agent view version handed out (AgentView.version). */
+const VERSION_KEY = "agent-version";
 /** Header the worker sets after checking the session; the object is not reachable from outside. */
 export const AGENT_HEADER = "X-Agent-Id";
+/** The session's token hash and expiry (epoch ms), set by the worker with AGENT_HEADER. */
+export const SESSION_HEADER = "X-Session-Hash";
+export const SESSION_EXPIRES_HEADER = "X-Session-Expires";
+/** A revoked session's hash is refused for this long: an upgrade that passed the session check just before the revoke may still be on its way. */
+const REVOKED_KEEP_MS = 60_000;
 
 interface Attachment {
   agentId: string;
   connectedAt: number;
+  /** The session the console was opened with (its token's SHA-256), and when it expires. */
+  sessionHash: string;
+  expiresAt: number;
+}
+
+/** The socket's second tag: a sign-out finds its session's consoles without walking every socket. */
+function sessionTag(sessionHash: string): string {
+  return "session:" + sessionHash;
 }
 
 /**
@@ -39,29 +57,61 @@ export class Switchboard extends DurableObject<Env> {
   private team: Map<string, AgentView> | null = null;
   private teamLoading: Promise<Map<string, AgentView>> | null = null;
   private phones: Map<string, boolean>;
+  /** Each agent's recent upgrades (limits.ts admitConnect). Lost with the object: that forgives at most one window. */
+  private connects = new Map<string, number[]>();
+  /** The earliest session expiry of the open consoles (Infinity: none), or null until computed in this wake-up. */
+  private expiry: number | null = null;
+  /** Sessions revoked lately, with when (see REVOKED_KEEP_MS). */
+  private revoked = new Map<string, number>();
+  /** The last AgentView.version handed out; written with every change it versions. */
+  private version: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Answered by the runtime without waking the object; the timestamp tells us the console is alive.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.phones = new Map([...ctx.storage.kv.list<boolean>({ prefix: PHONE_PREFIX })].map(([k, v]) => [k.slice(PHONE_PREFIX.length), v]));
+    // Restored after eviction, so versions only grow. The clock is a floor for a switchboard whose
+    // storage is gone (a fresh one): its versions still start above what consoles may hold from before.
+    this.version = Math.max(ctx.storage.kv.get<number>(VERSION_KEY) ?? 0, Date.now());
   }
 
   async fetch(request: Request): Promise<Response> {
     const agentId = request.headers.get(AGENT_HEADER);
-    if (request.headers.get("Upgrade") !== "websocket" || !agentId) {
+    const sessionHash = request.headers.get(SESSION_HEADER);
+    const expiresAt = Number(request.headers.get(SESSION_EXPIRES_HEADER));
+    if (request.headers.get("Upgrade") !== "websocket" || !agentId || !sessionHash || !Number.isFinite(expiresAt)) {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
+    // Before any work: every upgrade costs a snapshot read from D1 and a frame of the whole board.
+    const admitted = admitConnect(this.connects.get(agentId) ?? [], Date.now());
+    this.connects.set(agentId, admitted.recent);
+    if (!admitted.ok) {
+      log("console.refused", { agentId, reason: "connect rate", retryAfterSeconds: admitted.retryAfterSeconds }, "warn");
+      const error = `too many console connections: try again in ${admitted.retryAfterSeconds} s`;
+      return Response.json({ error }, { status: 429, headers: { "Retry-After": String(admitted.retryAfterSeconds) } });
+    }
     const [{ voicemails, history }] = await Promise.all([this.readD1Settled(), this.loadTeam(agentId)]);
+    // Signed out (or the agent's sessions ended) while this upgrade was on its way here.
+    if (this.revoked.has(sessionHash)) return Response.json({ error: "sign in first: no valid session" }, { status: 401 });
     // From here to send() nothing awaits, so no message can slip between the snapshot and the feed.
     const before = this.eligibleSet();
     const wasOnline = this.onlineAgentIds().has(agentId);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [agentId]);
+    this.ctx.acceptWebSocket(server, [agentId, sessionTag(sessionHash)]);
+    const connectedAt = Date.now();
+    server.serializeAttachment({ agentId, connectedAt, sessionHash, expiresAt } satisfies Attachment);
+    // The oldest go after the new one is in, so that the agent never looks offline meanwhile.
+    const mine = this.ctx.getWebSockets(agentId).filter((ws) => ws !== server && ws.readyState === WebSocket.OPEN);
+    for (const old of consolesOverCap(mine.map((ws) => ({ socket: ws, connectedAt: attachment(ws)?.connectedAt ?? 0 })))) {
+      log("console.dropped", { agentId, reason: "too many consoles" }, "warn");
+      closeQuietly(old, CLOSE.tooManyConsoles.code, CLOSE.tooManyConsoles.reason);
+      this.consoles().delete(old);
+    }
     this.consoles().add(server);
     this.onlineCache = null;
-    server.serializeAttachment({ agentId, connectedAt: Date.now() } satisfies Attachment);
+    if (this.expiry !== null) this.expiry = Math.min(this.expiry, expiresAt);
     send(server, {
       type: "snapshot",
       agents: byName(this.agentViews()),
@@ -70,7 +120,7 @@ export class Switchboard extends DurableObject<Env> {
       voicemails,
       at: Date.now(),
     });
-    if (!wasOnline) this.broadcast({ type: "agent.presence", agentId, online: true });
+    if (!wasOnline) this.announcePresence(agentId, true);
     this.reRing(before);
     log("console.connected", { agentId, consoles: this.consoles().size });
     await this.ensurePruneAlarm();
@@ -86,6 +136,9 @@ export class Switchboard extends DurableObject<Env> {
     const before = this.eligibleSet();
     // Who holds a call first, so that the calls' counts below already reflect it.
     const patched: AgentView[] = [];
+    // One version for every agent this publish changes: each agent's own views still only grow.
+    let version: number | null = null;
+    const stamp = () => (version ??= this.nextVersion());
     for (const p of agents) {
       const a = team.get(p.agentId);
       if (!a) continue;
@@ -95,6 +148,7 @@ export class Switchboard extends DurableObject<Env> {
           ? { ...a, currentCallSid: null, lastCallEndedAt: p.callEnded ? p.at : a.lastCallEndedAt }
           : a;
       if (next === a) continue;
+      next.version = stamp();
       team.set(a.id, next);
       patched.push(next);
     }
@@ -109,7 +163,8 @@ export class Switchboard extends DurableObject<Env> {
         // A profile or availability change from the API. Who holds a call is the call sessions' word,
         // which may be ahead of the D1 row this view was read from.
         const known = team.get(msg.agent.id);
-        const merged = known ? { ...msg.agent, currentCallSid: known.currentCallSid, lastCallEndedAt: known.lastCallEndedAt } : msg.agent;
+        const base = known ? { ...msg.agent, currentCallSid: known.currentCallSid, lastCallEndedAt: known.lastCallEndedAt } : msg.agent;
+        const merged = { ...base, version: stamp() };
         team.set(merged.id, merged);
         msg = { type: "agent.updated", agent: this.overlay(merged) };
       } else if (msg.type === "agent.removed") {
@@ -120,7 +175,8 @@ export class Switchboard extends DurableObject<Env> {
       this.broadcast(msg);
     }
     for (const call of calls.values()) this.remember(call);
-    for (const a of patched) this.broadcast({ type: "agent.updated", agent: this.overlay(a) });
+    // The team's entry: an agent.updated of this publish may have changed it since (same version).
+    for (const a of patched) this.broadcast({ type: "agent.updated", agent: this.overlay(team.get(a.id) ?? a) });
     this.reRing(before);
   }
 
@@ -164,7 +220,7 @@ export class Switchboard extends DurableObject<Env> {
       this.phones.set(agentId, ready);
       this.ctx.storage.kv.put(PHONE_PREFIX + agentId, ready);
     }
-    const view = this.overlay(a);
+    const view = this.overlay(this.restamp(a));
     this.broadcast({ type: "agent.updated", agent: view });
     this.reRing(before);
     return view;
@@ -210,22 +266,61 @@ export class Switchboard extends DurableObject<Env> {
       const a = attachment(ws);
       if (a && isStale({ agentId: a.agentId, lastSeen: Math.max(pinged, a.connectedAt) }, now, pingTimeoutMs)) {
         log("console.dropped", { agentId: a.agentId, reason: "no ping", silentMs: now - Math.max(pinged, a.connectedAt) }, "warn");
-        closeQuietly(ws, 4000, "no ping");
+        closeQuietly(ws, CLOSE.noPing.code, CLOSE.noPing.reason);
         this.consoles().delete(ws);
         this.onlineCache = null;
       }
     }
+    // Known once the alarm (or a connect) computed it: a ring's prune never walks the attachments for it.
+    if (this.expiry !== null && now >= this.expiry) this.closeExpired(now);
     this.announceOffline(before);
     this.reRing(eligibleBefore);
   }
 
+  /**
+   * Closes the consoles of one session (`sessionHash`: a sign-out) or of every session of the agent
+   * (a new password, the agent removed or disabled), and in simulator mode their simulated phones.
+   * Found by their tags, not by walking every socket. `ended`: the hashes of the sessions that ended
+   * (deleted from D1 already), refused should an upgrade of theirs arrive after this.
+   */
+  async revoke(r: { agentId: string; end: SessionEnd; sessionHash?: string; ended?: string[] }): Promise<number> {
+    await this.loadTeam();
+    const now = Date.now();
+    for (const [hash, at] of this.revoked) if (now - at > REVOKED_KEEP_MS) this.revoked.delete(hash);
+    for (const hash of r.ended ?? (r.sessionHash ? [r.sessionHash] : [])) this.revoked.set(hash, now);
+    const before = this.onlineAgentIds();
+    const eligibleBefore = this.eligibleSet();
+    const { code, reason } = CLOSE[r.end];
+    const sockets = this.ctx.getWebSockets(r.sessionHash ? sessionTag(r.sessionHash) : r.agentId);
+    for (const ws of sockets) {
+      closeQuietly(ws, code, reason);
+      this.consoles().delete(ws);
+    }
+    if (sockets.length > 0) {
+      this.onlineCache = null;
+      this.announceOffline(before);
+      this.reRing(eligibleBefore);
+    }
+    log("console.revoked", { agentId: r.agentId, end: r.end, consoles: sockets.length });
+    await this.closeSimPhones(r.agentId, r.sessionHash ?? null, r.end);
+    return sockets.length;
+  }
+
   async alarm(): Promise<void> {
     await this.loadTeam();
+    // Computed here (once per wake-up) so that the prune below closes expired sessions' consoles.
+    this.earliestExpiry();
     this.prune();
     await this.ensurePruneAlarm();
   }
 
-  webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The runtime has taken the whole frame already (up to its 32 MiB limit): closing stops the next.
+    if (frameTooLarge(message)) {
+      log("console.dropped", { agentId: attachment(ws)?.agentId ?? null, reason: "frame too large" }, "warn");
+      closeQuietly(ws, CLOSE.frameTooLarge.code, CLOSE.frameTooLarge.reason);
+      return this.webSocketClose(ws, CLOSE.frameTooLarge.code);
+    }
     // Consoles only ping (answered by the auto-response); anything else is a client bug worth telling.
     if (message === PING) return ws.send(PONG);
     send(ws, { type: "error", error: "consoles send only \"ping\"; actions go through the HTTP API" });
@@ -256,11 +351,13 @@ export class Switchboard extends DurableObject<Env> {
    */
   private loadTeam(expect?: string): Promise<Map<string, AgentView>> {
     if (this.team && (!expect || this.team.has(expect))) return Promise.resolve(this.team);
-    this.teamLoading ??= listAgents(openDb(this.env.DB)).then((rows) => {
+    this.teamLoading ??= listTeam(openDb(this.env.DB)).then((rows) => {
       const known = this.team;
+      // D1's rows may say something else than the views sent before: every view read gets a new version.
+      const version = this.nextVersion();
       this.team = new Map(
         rows.map((r) => {
-          const a = agentView(r);
+          const a = { ...agentView(r), version };
           const k = known?.get(a.id);
           return [a.id, k ? { ...a, currentCallSid: k.currentCallSid, lastCallEndedAt: k.lastCallEndedAt } : a];
         }),
@@ -374,8 +471,29 @@ export class Switchboard extends DurableObject<Env> {
       log("console.offline", { agentId });
       // A phone is ready only while a console holds it: the next console reports it again.
       if (this.phones.delete(agentId)) this.ctx.storage.kv.delete(PHONE_PREFIX + agentId);
-      this.broadcast({ type: "agent.presence", agentId, online: false });
+      this.announcePresence(agentId, false);
     }
+  }
+
+  /** An agent came online or went offline: their view changed, so it gets a new version. */
+  private announcePresence(agentId: string, online: boolean): void {
+    const a = this.team?.get(agentId);
+    const version = a ? this.restamp(a).version : this.nextVersion();
+    this.broadcast({ type: "agent.presence", agentId, online, version });
+  }
+
+  /** Hands out the next AgentView.version, kept in storage so that it survives eviction (the write joins the change's). */
+  private nextVersion(): number {
+    this.version++;
+    this.ctx.storage.kv.put(VERSION_KEY, this.version);
+    return this.version;
+  }
+
+  /** The agent's team entry with a new version: what only the switchboard knows of them changed. */
+  private restamp(a: AgentView): AgentView {
+    const next = { ...a, version: this.nextVersion() };
+    this.team?.set(a.id, next);
+    return next;
   }
 
   /** Reads the snapshot's D1 parts until no message about them arrived meanwhile. */
@@ -388,10 +506,53 @@ export class Switchboard extends DurableObject<Env> {
     }
   }
 
+  /** Set, or brought forward, to limits.ts pruneAlarmAt: never later than the earliest session expiry. */
   private async ensurePruneAlarm(): Promise<void> {
     if (this.consoles().size === 0) return;
-    if ((await this.ctx.storage.getAlarm()) !== null) return;
-    await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).pingTimeoutMs / 2);
+    const at = pruneAlarmAt(Date.now(), readConfig(this.env).pingTimeoutMs, this.earliestExpiry());
+    const set = await this.ctx.storage.getAlarm();
+    if (set !== null && set <= at) return;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  /** The earliest expiry of an open console's session: its attachments are read once per wake-up, then kept in step. */
+  private earliestExpiry(): number {
+    if (this.expiry === null) {
+      let earliest = Infinity;
+      for (const ws of this.consoles()) earliest = Math.min(earliest, expiryOf(attachment(ws)));
+      this.expiry = earliest;
+    }
+    return this.expiry;
+  }
+
+  /** Closes the consoles whose session has expired, and learns the next expiry on the way. */
+  private closeExpired(now: number): void {
+    let next = Infinity;
+    for (const ws of this.consoles()) {
+      const a = attachment(ws);
+      const expiresAt = expiryOf(a);
+      if (!a || expiresAt > now) {
+        next = Math.min(next, expiresAt);
+        continue;
+      }
+      log("console.dropped", { agentId: a.agentId, reason: "session expired" });
+      closeQuietly(ws, CLOSE.session_expired.code, CLOSE.session_expired.reason);
+      this.consoles().delete(ws);
+      this.onlineCache = null;
+      this.ctx.waitUntil(this.closeSimPhones(a.agentId, a.sessionHash, "session_expired"));
+    }
+    this.expiry = next;
+  }
+
+  /** The simulator's phones of that session (or of every session of the agent) go with its consoles. */
+  private async closeSimPhones(agentId: string, sessionHash: string | null, end: SessionEnd): Promise<void> {
+    if (readConfig(this.env).carrier !== "simulator") return;
+    const { code, reason } = CLOSE[end];
+    try {
+      await this.env.SIM_CARRIER.getByName(CARRIER_NAME).closePhones(agentId, sessionHash, code, reason);
+    } catch (err) {
+      log("console.sim_phones_failed", { agentId, error: String(err) }, "error");
+    }
   }
 
   private broadcast(msg: ServerMessage): void {
@@ -413,6 +574,11 @@ function byName(agents: AgentView[]): AgentView[] {
 
 function attachment(ws: WebSocket): Attachment | null {
   return (ws.deserializeAttachment() as Attachment | null) ?? null;
+}
+
+/** When the console's session expires; a socket with no expiry recorded never does. */
+function expiryOf(a: Attachment | null): number {
+  return typeof a?.expiresAt === "number" ? a.expiresAt : Infinity;
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {

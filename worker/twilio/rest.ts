@@ -91,15 +91,15 @@ interface Loopback {
   default: { fetch(request: Request): Promise<Response> };
 }
 
-/** Where the product's REST calls go locally: the simulator's REST API, reached without leaving workerd. */
-const SIMULATOR_API_BASE = "http://carrier-simulator.local/sim/api";
+/** Where the product's REST calls go locally: the simulator's REST API, reached without leaving workerd (localhost: a name the host guard accepts). */
+export const SIMULATOR_API_BASE = "http://localhost/sim/api";
 
 /**
  * The REST client for this deployment: Twilio's API in Twilio mode, else the built-in carrier
  * simulator through the worker's own entrypoint (`exports` is a Durable Object's ctx.exports).
  */
 export function carrierRest(env: Env, config: Config, exports: unknown) {
-  if (config.twilioMode) return twilioRest(env, config);
+  if (config.carrier !== "simulator") return twilioRest(env, config);
   const loopback = (exports as Loopback).default;
   return twilioRest(env, { ...config, apiBase: SIMULATOR_API_BASE }, ((input: RequestInfo | URL, init?: RequestInit) =>
     loopback.fetch(new Request(input, init))) as typeof fetch);

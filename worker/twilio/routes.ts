@@ -22,6 +22,12 @@ twilioRoutes.use(async (c, next) => {
   const url = signedUrl(publicUrl, c.req.url);
   // Decoded by hand: workerd warns on text() of a form body, and Twilio's body is always UTF-8.
   const params = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer())));
+  const { carrier, carrierError } = c.var.config;
+  if (!carrier) {
+    // Twilio plays its application-error message to the caller and shows this body in its debugger.
+    log("twilio.unconfigured", { path: c.req.path, callSid: params.CallSid?.slice(0, 64), error: carrierError }, "error");
+    return c.json({ error: carrierError }, 503);
+  }
   if (!authToken || !signature || !isValidSignature(authToken, signature, url, params)) {
     log("twilio.rejected", { path: c.req.path, reason: !authToken ? "no auth token configured" : !signature ? "no signature" : "bad signature", callSid: params.CallSid }, "warn");
     return c.json({ error: "invalid or missing X-Twilio-Signature" }, 403);

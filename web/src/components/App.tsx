@@ -1,4 +1,4 @@
-import { createResource, Match, Switch } from "solid-js";
+import { createResource, createSignal, Match, Switch, untrack } from "solid-js";
 import type { MeResponse } from "../../../worker/protocol";
 import { api, SignedOut, whenSignedOut } from "../api";
 import { Board } from "./Board";
@@ -13,8 +13,18 @@ export function App() {
       throw e;
     }
   });
-  // Any 401 (an expired session) brings the sign-in page back instead of a broken board.
-  whenSignedOut(() => mutate(null));
+  /** Why the sign-in page is back, when the server ended the session (the console's close code says which way). */
+  const [why, setWhy] = createSignal<string | null>(null);
+  const signedOut = (reason?: string) => {
+    if (reason) setWhy(reason);
+    mutate(null);
+  };
+  // Any 401 (an expired session) brings the sign-in page back instead of a broken board. The close
+  // code's words, which often come just before such a 401, are kept; a first visit says nothing.
+  whenSignedOut(() => {
+    if (untrack(me)) setWhy((known) => known ?? "Your session has ended. Sign in again.");
+    mutate(null);
+  });
   return (
     <Switch fallback={<p class="loading">Loading…</p>}>
       <Match when={me.error}>
@@ -23,9 +33,15 @@ export function App() {
         </p>
       </Match>
       <Match when={me() === null}>
-        <SignIn onSignedIn={() => void refetch()} />
+        <SignIn
+          notice={why()}
+          onSignedIn={() => {
+            setWhy(null);
+            void refetch();
+          }}
+        />
       </Match>
-      <Match when={me()}>{(m) => <Board me={m().agent} phone={m().phone} onSignedOut={() => mutate(null)} />}</Match>
+      <Match when={me()}>{(m) => <Board me={m().agent} phone={m().phone} onSignedOut={signedOut} />}</Match>
     </Switch>
   );
 }

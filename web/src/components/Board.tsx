@@ -45,7 +45,7 @@ export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onS
       <header>
         <h1>ringall</h1>
         <span class={`link link-${c.link()}`} data-testid="connection-status" role="status">
-          {c.link() === "online" ? "Connected" : c.link() === "connecting" ? "Connecting…" : "Offline: reconnecting…"}
+          {c.link() === "online" ? "Connected" : c.link() === "connecting" ? "Connecting…" : c.link() === "closed" ? "Closed" : "Offline: reconnecting…"}
         </span>
         <span class="me">Signed in as {props.me.name}</span>
         <Show when={props.phone === "simulator"}>
@@ -78,6 +78,16 @@ export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onS
         <p class="banner offline" role="alert">
           The console is offline. What you see may be out of date until it reconnects.
         </p>
+      </Show>
+      <Show when={c.closedWhy()}>
+        {(why) => (
+          <p class="banner offline" role="alert" data-testid="closed-banner">
+            {why()} What you see here is no longer updated.{" "}
+            <button class="quiet" data-testid="reopen-console" onClick={() => c.reopenLink()}>
+              Use this console again
+            </button>
+          </p>
+        )}
       </Show>
       <div class="notices" role="status" aria-live="polite">
         <For each={c.notices()}>

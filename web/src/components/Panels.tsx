@@ -52,7 +52,7 @@ export function Voicemails(props: { console: ConsoleStore }) {
                 <p>
                   <strong>{v.from}</strong> at {time(v.createdAt)}, {v.durationSeconds} s
                 </p>
-                <audio controls preload="metadata" src={v.recordingUrl} aria-label={`Voicemail from ${v.from}`} />
+                <audio controls preload="metadata" src={v.audioUrl} aria-label={`Voicemail from ${v.from}`} />
                 <p class="transcript">{v.transcription ?? "Transcription pending…"}</p>
               </li>
             )}

@@ -3,7 +3,8 @@ import { api, ApiFailure } from "../api";
 import { askNotificationsOnce } from "../notify";
 import { unlockAudio } from "../ringtone";
 
-export function SignIn(props: { onSignedIn: () => void }) {
+/** `notice`: why the agent is here again (the session ended: signed out elsewhere, expired, disabled…). */
+export function SignIn(props: { onSignedIn: () => void; notice?: string | null }) {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const submit = async (e: SubmitEvent) => {
@@ -28,6 +29,11 @@ export function SignIn(props: { onSignedIn: () => void }) {
       <form onSubmit={submit} aria-labelledby="signin-title">
         <h1 id="signin-title">ringall</h1>
         <p>Sign in to take calls.</p>
+        {props.notice && (
+          <p class="signed-out" role="status" data-testid="signed-out-notice">
+            {props.notice}
+          </p>
+        )}
         <label>
           E-mail
           <input name="email" type="email" autocomplete="username" required autofocus />

@@ -3,7 +3,7 @@
 // TwiML App, which joins the caller's conference (the lobby).
 import { Call, Device, type TwilioError } from "@twilio/voice-sdk";
 import { CONNECT_PARAMS } from "../../../worker/protocol";
-import { api } from "../api";
+import { api, SignedOut } from "../api";
 import { JOIN_REFUSED, type Phone, type PhoneEvent } from "./phone";
 
 const MICROPHONE_DENIED = "The browser was not allowed to use the microphone. Allow it in the address bar and try again.";
@@ -26,6 +26,14 @@ const MESSAGES: Record<number, string> = {
   31480: JOIN_REFUSED,
   53405: "The audio connection failed (network or firewall).",
 };
+
+/**
+ * The Device says "tokenWillExpire" this long before its token lapses (the SDK's tokenRefreshMs,
+ * default 10 s): the worker's tokens last ten minutes, and a minute leaves room for a slow network
+ * and a few more tries.
+ */
+const TOKEN_REFRESH_MS = 60_000;
+const TOKEN_RETRY_MS = 10_000;
 
 /** Errors that say the Device itself cannot work any more, whatever its state. */
 const FATAL = new Set([31201, 31204, 31205, 20101, 20104]);
@@ -85,7 +93,7 @@ export class TwilioPhone implements Phone {
       return;
     }
     if (!current()) return;
-    const device = new Device(token, { closeProtection: true });
+    const device = new Device(token, { closeProtection: true, tokenRefreshMs: TOKEN_REFRESH_MS });
     this.device = device;
     // The agent pressed Answer: no outgoing chime while their leg joins the caller.
     device.audio?.outgoing(false);
@@ -98,18 +106,30 @@ export class TwilioPhone implements Phone {
       if (FATAL.has(code) || device.state !== Device.State.Registered) this.emit({ type: "unready", reason: words(e) });
       else this.emit({ type: "error", callSid: null, message: words(e) });
     });
-    device.on("tokenWillExpire", async () => {
-      try {
-        const fresh = (await api.voiceToken()).token;
-        if (current()) device.updateToken(fresh);
-      } catch {
-        if (current()) this.emit({ type: "unready", reason: "could not refresh the phone's token" });
-      }
-    });
+    device.on("tokenWillExpire", () => void this.renewToken(device, current, Date.now() + TOKEN_REFRESH_MS));
     try {
       await device.register();
     } catch (e) {
       if (current()) this.emit({ type: "unready", reason: words(e) });
+    }
+  }
+
+  /**
+   * A fresh token before this one lapses (Twilio's documented way: updateToken on "tokenWillExpire").
+   * A 401 means the session has ended: api.ts has shown the sign-in page already, and no token comes.
+   * Another failure is tried again while the old token lasts; then the phone says it is not ready.
+   */
+  private async renewToken(device: Device, current: () => boolean, lapsesAt: number): Promise<void> {
+    for (;;) {
+      try {
+        const fresh = (await api.voiceToken()).token;
+        if (current()) device.updateToken(fresh);
+        return;
+      } catch (e) {
+        if (!current() || e instanceof SignedOut) return;
+        if (Date.now() + TOKEN_RETRY_MS >= lapsesAt) return this.emit({ type: "unready", reason: "could not renew the phone's token" });
+        await new Promise((resolve) => setTimeout(resolve, TOKEN_RETRY_MS));
+      }
     }
   }
 
