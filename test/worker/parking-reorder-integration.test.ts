@@ -214,14 +214,15 @@ describe("parking slots under reordered and repeated outbox entries", () => {
     let taker: Desk = b;
     let other: Desk = a;
     for (let round = 0; round < 4; round++) {
-      const joining = taker.phone.connect(sid, await ticketOf(await retrieve(sid, taker)));
-      // Park pressed again and again until the call is theirs: the first 200 comes while the connect's
-      // own entry (which frees the old slot) may still be on its way to D1.
+      const leg = await taker.phone.connect(sid, await ticketOf(await retrieve(sid, taker)));
+      expect(leg.accepted).toBe(true);
+      // The phone is in: Park pressed again and again until the join makes the call theirs. The first
+      // 200 comes while the join's own entry (which frees the old slot) may still be on its way to D1.
       let res = await park(sid, taker);
-      while (res.status === 403) res = await park(sid, taker);
+      const until = Date.now() + 15_000;
+      while (res.status === 403 && Date.now() < until) res = await park(sid, taker);
       expect(res.status, await res.clone().text()).toBe(200);
       const { slot } = (await res.json()) as { slot: number };
-      expect((await joining).accepted).toBe(true);
       expect(await lotRows(), `round ${round}`).toEqual([expect.objectContaining({ callSid: sid, slot, parkedBy: taker.agent.id })]);
       [taker, other] = [other, taker];
     }

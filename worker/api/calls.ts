@@ -27,7 +27,7 @@ function callSession(c: Ctx) {
 
 /** A refusal from the call session, with its reason in words. */
 function refused(reply: { status: number; why: string | null }): never {
-  throw new HttpError(reply.status as 403 | 404 | 409 | 410 | 502, reply.why ?? "refused");
+  throw new HttpError(reply.status as 403 | 404 | 409 | 410 | 502 | 503, reply.why ?? "refused");
 }
 
 callRoutes.post("/:sid/claim", async (c) => {
