@@ -1,6 +1,6 @@
 import { createResource, createSignal, Match, Switch, untrack } from "solid-js";
 import type { MeResponse } from "../../../worker/protocol";
-import { api, SignedOut, whenSignedOut } from "../api";
+import { api, ApiFailure, SignedOut, whenSignedOut } from "../api";
 import { Board } from "./Board";
 import { SignIn } from "./SignIn";
 
@@ -29,7 +29,9 @@ export function App() {
     <Switch fallback={<p class="loading">Loading…</p>}>
       <Match when={me.error}>
         <p class="problem" role="alert">
-          The server could not be reached. <button onClick={() => void refetch()}>Try again</button>
+          {/* A server that answered says why (a deployment with no carrier configured names the setting). */}
+          {me.error instanceof ApiFailure ? `The server refused: ${me.error.message}.` : "The server could not be reached."}{" "}
+          <button onClick={() => void refetch()}>Try again</button>
         </p>
       </Match>
       <Match when={me() === null}>
