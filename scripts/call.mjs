@@ -43,7 +43,7 @@ async function post(path, body) {
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {
     console.error(`${res.status}: ${json.error ?? "request failed"}${json.details ? "\n  " + json.details.join("\n  ") : ""}`);
-    if (res.status === 404) console.error("(the simulator is off when TWILIO_ACCOUNT_SID is set)");
+    if (res.status === 404) console.error("(the simulator runs only with CARRIER=simulator, as `npm run dev` sets it without a Twilio account)");
     process.exit(1);
   }
   return json;

@@ -199,6 +199,8 @@ export const RING_EVENT_TYPES = [
   "connect_refused",
   /** The connected agent's leg dropped without a hang-up: the caller waits in the lobby again. */
   "agent_dropped",
+  /** An admin disabled the agent holding the call: their leg is ended and the call rings the others. */
+  "agent_disabled",
   /** The agent pressed Hang up. */
   "agent_hangup",
   /** Twilio was asked for the call's real state because its callbacks stopped coming. */

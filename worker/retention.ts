@@ -37,10 +37,13 @@ const TABLE_SWEEPS: TableSweep[] = [
             ORDER BY ended_at LIMIT ?2)`,
   },
   {
-    // A claim is part of its call's record: kept as long as calls are (a call lasts hours, not days).
+    // A claim is part of its call's record: kept as long as its call is (a call lasts hours, not
+    // days), and so also while the call's voicemail is kept.
     name: "claims",
     cutoff: (now, c) => now - c.retention.callMs,
-    sql: `DELETE FROM call_claims WHERE id IN (SELECT id FROM call_claims WHERE claimed_at < ?1 ORDER BY claimed_at LIMIT ?2)`,
+    sql: `DELETE FROM call_claims WHERE id IN (
+            SELECT id FROM call_claims WHERE claimed_at < ?1 AND call_sid NOT IN (SELECT call_sid FROM voicemails)
+            ORDER BY claimed_at LIMIT ?2)`,
   },
   {
     name: "ringEvents",

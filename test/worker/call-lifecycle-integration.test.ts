@@ -3,7 +3,7 @@
 // winner's phone is ever connected to the caller.
 import { describe, expect, it } from "vitest";
 import type { CallView } from "../../worker/protocol";
-import { api, claim, ringEventsOf } from "./helpers";
+import { api, claim, createAgents, ringEventsOf } from "./helpers";
 import { answer, call, caller, connectedTo, decline, type Desk, hangup, seen, staff, ticketOf, timePasses, view } from "./desks";
 import { simState } from "./sim-helpers";
 
@@ -244,6 +244,22 @@ describe("the agent's leg dropping mid-call", () => {
     await answer(b, sid);
     // D1 is a projection, written just after the consoles are told.
     await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining([`agent_dropped:${a.agent.id}`, `connected:${b.agent.id}`]));
+  });
+});
+
+describe("an agent disabled mid-call", () => {
+  it("is taken off the caller at the carrier, and the others ring to reconnect the caller", async () => {
+    const [a, b] = await staff(2);
+    const [admin] = await createAgents(1, { role: "admin", available: false });
+    const sid = await call();
+    await answer(a, sid);
+    const res = await api(`/api/agents/${a.agent.id}`, admin.cookie, { method: "PATCH", body: JSON.stringify({ disabled: true }) });
+    expect(res.status).toBe(200);
+    const again = await b.console.take<"call.ringing">((m) => m.type === "call.ringing" && m.call.callSid === sid && m.call.purpose === "reconnect");
+    expect(again.call.ringingCount).toBe(1);
+    await expect.poll(async () => (await caller(sid)).with).toEqual([]);
+    await answer(b, sid);
+    await expect.poll(() => ringEventsOf(sid)).toEqual(expect.arrayContaining([`agent_disabled:${a.agent.id}`, `agent_dropped:${a.agent.id}`, `connected:${b.agent.id}`]));
   });
 });
 

@@ -277,6 +277,30 @@ describe("the end of waiting", () => {
   });
 });
 
+describe("an agent disabled while holding the call", () => {
+  it("connected: their leg is ended by REST, the caller gets a fresh lobby, and the others ring to reconnect", () => {
+    const c = new Call();
+    c.answer("ann");
+    const reply = c.run((t) => m.removeAgent(t, { type: "removeAgent", agentId: "ann", eligible: ["ann", "bob", "cat"], at: c.at }, config));
+    expect(reply).toEqual({ status: 200, why: null });
+    expect(c.s).toMatchObject({ phase: "ringing", purpose: "reconnect", answeredBy: null, answeredLeg: null });
+    expect(c.requests()).toContainEqual({ op: "kick", legSid: "leg-ann", attempt: 1 });
+    expect(c.records()).toEqual(expect.arrayContaining(["agent_disabled:ann", "agent_dropped:ann"]));
+    expect(c.freed()).toEqual(["ann"]);
+  });
+
+  it("claimed: the claim is released and everyone rings again; an agent with no part of the call changes nothing", () => {
+    const c = new Call();
+    c.claim("ann");
+    const before = m.view(c.s);
+    expect(c.run((t) => m.removeAgent(t, { type: "removeAgent", agentId: "bob", eligible: ["bob", "cat"], at: c.at }, config))).toMatchObject({ status: 409 });
+    expect(m.view(c.s)).toEqual(before);
+    expect(c.run((t) => m.removeAgent(t, { type: "removeAgent", agentId: "ann", eligible: ["bob", "cat"], at: c.at }, config))).toEqual({ status: 200, why: null });
+    expect(c.s.phase).toBe("ringing");
+    expect(c.published()).toContain("call.claim_released");
+  });
+});
+
 describe("a connected call", () => {
   it("the agent's hang-up ends the call and hangs up the caller", () => {
     const c = new Call();

@@ -92,6 +92,22 @@ describe("an ended call's storage", () => {
     expect(await stub(sid).view()).toBeNull();
     expect(await stored(sid)).toEqual({ keys: [], outbox: [], alarm: null });
   });
+
+  it("does not come back when the call's voice webhook is replayed: D1 remembers the call, so nobody rings and the replay is hung up", async () => {
+    const sid = await endedCall();
+    const endedAt = (await stub(sid).view())!.endedAt!;
+    await expect.poll(async () => (await stored(sid)).alarm).not.toBeNull();
+    await alarmAt(sid, endedAt + 2 * DAY + 1);
+    const [a] = await createAgents(1);
+    await online([a]);
+
+    const replay = await incomingCall(sid);
+    expect(replay.res.status).toBe(200);
+    expect(replay.xml).toContain("<Hangup/>");
+    expect(replay.xml).not.toContain("<Conference");
+    expect(await stub(sid).view()).toBeNull();
+    expect(await stored(sid)).toEqual({ keys: [], outbox: [], alarm: null });
+  });
 });
 
 describe("the outbox", () => {

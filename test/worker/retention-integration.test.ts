@@ -49,6 +49,7 @@ describe("the retention sweep", () => {
     await db().insert(callClaims).values([
       { callSid: oldCall, agentId: "a1", claimedAt: now - 401 * DAY, expiresAt: now - 401 * DAY + 15_000, outcome: "connected" },
       { callSid: newCall, agentId: "a1", claimedAt: now - 10 * DAY, expiresAt: now - 10 * DAY + 15_000, outcome: "connected" },
+      { callSid: oldWithVoicemail, agentId: "a1", claimedAt: now - 401 * DAY, expiresAt: now - 401 * DAY + 15_000, outcome: "connect_failed" },
     ]);
     await db().insert(ringEvents).values([
       { callSid: newCall, seq: 1, type: "ring_start", at: now - 91 * DAY },
@@ -58,7 +59,8 @@ describe("the retention sweep", () => {
     const report = await sweepRetention(env, exports, now);
 
     expect(await present(calls, [oldCall, newCall, liveCall, oldWithVoicemail])).toEqual([newCall, liveCall, oldWithVoicemail].sort());
-    expect((await db().select().from(callClaims).where(inArray(callClaims.callSid, [oldCall, newCall]))).map((r) => r.callSid)).toEqual([newCall]);
+    // A claim stays as long as its call: the call kept with its voicemail keeps its claim too.
+    expect((await db().select().from(callClaims).where(inArray(callClaims.callSid, [oldCall, newCall, oldWithVoicemail]))).map((r) => r.callSid).sort()).toEqual([newCall, oldWithVoicemail].sort());
     expect((await db().select().from(ringEvents).where(eq(ringEvents.callSid, newCall))).map((r) => r.seq)).toEqual([2]);
     expect(report.calls).toBeGreaterThanOrEqual(1);
     expect(report.claims).toBeGreaterThanOrEqual(1);

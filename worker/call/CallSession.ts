@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Config, readConfig } from "../config";
+import { callRecorded } from "../db/calls";
 import { openDb } from "../db/client";
 import { releaseSlot, reserveSlot } from "../db/parking";
 import type { Env } from "../env";
@@ -80,7 +81,14 @@ export class CallSession extends DurableObject<Env> {
 
   async start(callSid: string, from: string, to: string, origin: string): Promise<m.StartReply> {
     if (this.state) return { phase: this.state.phase, gen: this.state.gen, fresh: false };
-    const { available, eligible } = await switchboard(this.env).ringFacts();
+    // A call whose storage was deleted (CALL_SESSION_RETENTION_DAYS after it ended) has no state, but
+    // D1 remembers it: a voice webhook for it now is a captured request replayed, and must not ring
+    // anyone. Asked beside the switchboard, so a real new call waits no longer for its ring.
+    const [{ available, eligible }, replayed] = await Promise.all([switchboard(this.env).ringFacts(), callRecorded(openDb(this.env.DB), callSid)]);
+    if (replayed) {
+      log("call.replayed_start", { callSid }, "warn");
+      return { phase: "ended", gen: 0, fresh: false };
+    }
     return this.decide(m.start(this.state, { type: "start", from, to, origin, available, eligible, at: Date.now() }, this.config(), callSid));
   }
 
@@ -100,6 +108,12 @@ export class CallSession extends DurableObject<Env> {
 
   release(agentId: string, reason: string): Promise<m.StatusReply> {
     return this.run((t, c) => m.release(t, { type: "release", agentId, reason, at: Date.now() }, c), { status: 404, why: "no such call" });
+  }
+
+  /** The agent was disabled while holding this call (api/agents.ts). */
+  async removeAgent(agentId: string): Promise<m.StatusReply> {
+    const eligible = await switchboard(this.env).eligibleAgents();
+    return this.run((t, c) => m.removeAgent(t, { type: "removeAgent", agentId, eligible, at: Date.now() }, c), { status: 404, why: "no such call" });
   }
 
   /** The TwiML App's request for an agent's leg (named apart from DurableObject's own connect()). */

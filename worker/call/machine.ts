@@ -168,6 +168,7 @@ export type Input =
   /** `eligible`: who a ring reaches now, to know whether anyone is left to take it. */
   | { type: "decline"; agentId: string; eligible: string[]; at: number }
   | { type: "release"; agentId: string; reason: string; at: number }
+  | { type: "removeAgent"; agentId: string; eligible: string[]; at: number }
   | { type: "connect"; agentId: string; ticket: string; legSid: string; at: number }
   /** `eligible`: who a ring reaches now, read for an agent's leave (a dropped agent rings everyone). */
   | { type: "conference"; event: ConferenceEvent; label: string; legSid: string; gen: number; reason: string | null; eligible: string[] | null; at: number }
@@ -386,6 +387,32 @@ export function release(t: Tx, input: Extract<Input, { type: "release" }>, confi
   releaseClaim(t, "connect_failed", input.at, input.reason);
   afterRelease(t, input.at, config);
   return { status: 200, why: null };
+}
+
+/**
+ * The agent was disabled: they must not stay with the caller, whatever their browser does. Their leg
+ * is ended by REST and the caller rings everyone again (as when a leg drops); a claim of theirs is
+ * released.
+ */
+export function removeAgent(t: Tx, input: Extract<Input, { type: "removeAgent" }>, config: CallConfig): StatusReply {
+  const s = t.s;
+  const { agentId, at } = input;
+  expireLease(t, at, config);
+  if (gone(s)) return { status: 410, why: "this call has ended" };
+  if ((s.phase === "connected" && s.answeredBy === agentId) || (s.phase === "claimed" && s.claim?.agentId === agentId)) {
+    t.record("agent_disabled", agentId, { phase: s.phase }, at);
+  }
+  if (s.phase === "connected" && s.answeredBy === agentId) {
+    if (s.answeredLeg) t.effects.push({ type: "twilio", request: { op: "kick", legSid: s.answeredLeg, attempt: 1 } });
+    agentDropped(t, at, config, input.eligible.filter((id) => id !== agentId));
+    return { status: 200, why: null };
+  }
+  if (s.phase === "claimed" && s.claim?.agentId === agentId) {
+    releaseClaim(t, "leg_failed", at, "the agent was disabled");
+    afterRelease(t, at, config);
+    return { status: 200, why: null };
+  }
+  return { status: 409, why: "the agent holds no part of this call" };
 }
 
 /** The TwiML App's request for the winner's leg: the ticket must be this call's, unused, in time. */

@@ -29,3 +29,8 @@ export async function recentEndedCalls(db: Db): Promise<CallView[]> {
     seq: r.seq,
   }));
 }
+
+/** Whether D1 has a record of this call: a call session without state, asked to start it, is a replay. */
+export async function callRecorded(db: Db, callSid: string): Promise<boolean> {
+  return (await db.select({ sid: calls.callSid }).from(calls).where(eq(calls.callSid, callSid)).get()) !== undefined;
+}
