@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { ACCOUNT_FREE_FAILURES, ADDRESS_FREE_FAILURES, addressKey, FORGET_AFTER_MS } from "../../worker/auth/throttle";
 import { signInThrottle } from "../../worker/db/schema";
 import type { SignInThrottled } from "../../worker/protocol";
-import { createAgents, db, ORIGIN, PASSWORD, unique } from "./helpers";
+import { createAgents, db, ORIGIN, PASSWORD, unique } from "../worker/helpers";
 
 const WRONG = "not the password";
 

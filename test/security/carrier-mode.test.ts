@@ -9,7 +9,7 @@ import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
 import { DEMO_ACCOUNTS, ensureSeeded } from "../../worker/seed";
 import { sign } from "../../worker/twilio/signature";
-import { AUTH_TOKEN, db, newCallSid, ORIGIN } from "./helpers";
+import { AUTH_TOKEN, db, newCallSid, ORIGIN } from "../worker/helpers";
 
 const ACCOUNT = "AC" + "1".repeat(32);
 /** A Twilio account that no request of these tests reaches: nothing here calls Twilio's REST API. */

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { sessionCookie } from "../../worker/auth/sessions";
 import { LOCAL_ACCOUNT_SID } from "../../worker/config";
 import { voicemails } from "../../worker/db/schema";
-import { api, AUTH_TOKEN, Console, createAgents, db, ORIGIN } from "./helpers";
-import { call } from "./desks";
+import { api, AUTH_TOKEN, Console, createAgents, db, ORIGIN } from "../worker/helpers";
+import { call } from "../worker/desks";
 
 const MEDIA_BASE = `${ORIGIN}/sim/api/2010-04-01/Accounts/${LOCAL_ACCOUNT_SID}/Recordings`;
 const basic = (user: string, secret: string) => ({ Authorization: "Basic " + btoa(`${user}:${secret}`) });

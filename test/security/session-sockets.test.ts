@@ -1,13 +1,13 @@
 // Ending a session reaches its sockets: sign-out, expiry, a new password, and an agent removed or
 // disabled close the consoles (and simulated phones) with a code that says why.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { sessionCookie } from "../../worker/auth/sessions";
 import { sessions } from "../../worker/db/schema";
 import { toHex } from "../../worker/hex";
 import { type AdminAgentView, CLOSE } from "../../worker/protocol";
 import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
-import { api, Console, createAgents, db, incomingCall, online, ORIGIN, PASSWORD, signIn, type TestAgent } from "./helpers";
+import { api, Console, createAgents, db, incomingCall, online, ORIGIN, PASSWORD, signIn, type TestAgent } from "../worker/helpers";
 
 interface Closed {
   code: number;
@@ -84,13 +84,17 @@ describe("an admin ending an agent's sessions", () => {
     expect((await api("/api/me", a.cookie)).status).toBe(401);
   });
 
-  it("closes every console of a removed agent with 4404", async () => {
+  it("closes every console of a removed agent with 4404, and locks the agent out: old cookies and the password are refused", async () => {
     const [admin] = await createAgents(1, { role: "admin" });
     const [a] = await createAgents(1);
     const [first, second] = [await Console.open(a), await Console.open(await secondSession(a))];
     const closed = [closing(first.ws), closing(second.ws)];
     expect((await write(`/api/agents/${a.id}`, admin.cookie, "DELETE")).status).toBe(204);
     expect(await Promise.all(closed)).toEqual([CLOSE.agent_removed, CLOSE.agent_removed]);
+    expect((await api("/api/me", a.cookie)).status).toBe(401);
+    expect((await write("/api/me/availability", a.cookie, "PUT", { available: true })).status).toBe(401);
+    const signIn = await SELF.fetch(`${ORIGIN}/api/session`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: a.email, password: PASSWORD }) });
+    expect(signIn.status).toBe(401);
   });
 
   it("disabling closes every console with 4405, drops the agent from the team, and refuses its sign-in and old cookie alike", async () => {

@@ -3,7 +3,7 @@
 // over https, and every worker response carries the security headers.
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { agentRows, api, createAgents, newCallSid, ORIGIN, PASSWORD, type TestAgent } from "./helpers";
+import { agentRows, api, createAgents, newCallSid, ORIGIN, PASSWORD, type TestAgent } from "../worker/helpers";
 
 const EVIL = "https://evil.example";
 

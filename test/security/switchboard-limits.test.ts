@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../worker/protocol";
 import { MAX_CONNECTS_PER_WINDOW, MAX_CONSOLES_PER_AGENT, MAX_FRAME_BYTES } from "../../worker/switchboard/limits";
-import { api, Console, createAgents, online, ORIGIN } from "./helpers";
+import { api, Console, createAgents, online, ORIGIN } from "../worker/helpers";
 
 function closing(ws: WebSocket, ms = 5000): Promise<{ code: number; reason: string }> {
   return new Promise((resolve, reject) => {
