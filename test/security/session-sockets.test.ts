@@ -8,34 +8,7 @@ import { toHex } from "../../worker/hex";
 import { type AdminAgentView, CLOSE } from "../../worker/protocol";
 import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
 import { api, Console, createAgents, db, incomingCall, online, ORIGIN, PASSWORD, signIn, type TestAgent } from "../worker/helpers";
-
-interface Closed {
-  code: number;
-  reason: string;
-}
-
-/** The close the socket gets (listen right after opening it: the event is not replayed). */
-function closing(ws: WebSocket, ms = 5000): Promise<Closed> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the socket was not closed")), ms);
-    ws.addEventListener("close", (e) => {
-      clearTimeout(timer);
-      resolve({ code: e.code, reason: e.reason });
-    });
-  });
-}
-
-/** Open, shown by a pong: the switchboard answers on the same socket after any close it sent before. */
-async function isOpen(ws: WebSocket): Promise<boolean> {
-  const closed = closing(ws, 5000).then(() => false, () => false);
-  const pong = new Promise<boolean>((resolve) => ws.addEventListener("message", (e) => e.data === "pong" && resolve(true)));
-  try {
-    ws.send("ping");
-  } catch {
-    return false;
-  }
-  return Promise.race([pong, closed]);
-}
+import { closing, isOpen } from "./sockets";
 
 /** The agent signed in a second time (another browser): a second session of its own. */
 async function secondSession(a: TestAgent): Promise<TestAgent> {

@@ -3,28 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../worker/protocol";
 import { MAX_CONNECTS_PER_WINDOW, MAX_CONSOLES_PER_AGENT, MAX_FRAME_BYTES } from "../../worker/switchboard/limits";
 import { api, Console, createAgents, online, ORIGIN } from "../worker/helpers";
-
-function closing(ws: WebSocket, ms = 5000): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the socket was not closed")), ms);
-    ws.addEventListener("close", (e) => {
-      clearTimeout(timer);
-      resolve({ code: e.code, reason: e.reason });
-    });
-  });
-}
-
-/** Open, shown by a pong: the switchboard answers on the same socket after any close it sent before. */
-async function isOpen(ws: WebSocket): Promise<boolean> {
-  const closed = closing(ws).then(() => false, () => false);
-  const pong = new Promise<boolean>((resolve) => ws.addEventListener("message", (e) => e.data === "pong" && resolve(true)));
-  try {
-    ws.send("ping");
-  } catch {
-    return false;
-  }
-  return Promise.race([pong, closed]);
-}
+import { closing, isOpen } from "./sockets";
 
 describe("consoles per agent", () => {
   it(`closes the oldest with 4008 when the agent opens console number ${MAX_CONSOLES_PER_AGENT + 1}, and keeps the rest`, async () => {

@@ -11,44 +11,16 @@ import { applyEntries, type OutboxEntry } from "../../worker/call/record";
 import { parkedCalls } from "../../worker/db/schema";
 import { releaseSlot, reserveSlot } from "../../worker/db/parking";
 import type { CallView } from "../../worker/protocol";
+import { Prng } from "../security/prng";
+import { call as fixtureCall } from "../web/fixtures";
 import { db, newCallSid } from "./helpers";
 import { answer, call, type Desk, lotRows, park, retrieve, staff, ticketOf } from "./desks";
 
 const SLOTS = 3;
 
-/** Deterministic: a failing round says its seed, and runs the same again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** A parked call's view at this seq, as its outbox entry carries it. */
 function callView(callSid: string, seq: number): CallView {
-  return {
-    callSid,
-    from: "+15550000001",
-    to: "+15550000002",
-    phase: "parked",
-    ringTargets: null,
-    declined: [],
-    ringingCount: 0,
-    waitingSince: null,
-    claimedBy: null,
-    answeredBy: null,
-    purpose: "inbound",
-    lot: null,
-    transfer: null,
-    outcome: null,
-    startedAt: 1,
-    answeredAt: 1,
-    endedAt: null,
-    seq,
-  };
+  return fixtureCall({ callSid, phase: "parked", ringingCount: 0, waitingSince: null, answeredAt: 1, seq });
 }
 
 async function rowsOf(callSids: string[]) {
@@ -76,7 +48,8 @@ describe("parking slots under reordered and repeated outbox entries", () => {
   it("no slot ever holds two calls, and no entry frees a slot that is not its call's, in any interleaving of sessions, drains and retries", async () => {
     for (let round = 0; round < 30; round++) {
       const seed = 1000 + round;
-      const rnd = random(seed);
+      const prng = new Prng(seed); // deterministic: a failing round says its seed, and runs the same again
+      const rnd = () => prng.next();
       const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
       const sessions: Session[] = Array.from({ length: 5 }, () => ({ callSid: newCallSid(), seq: 0, holds: null, ended: false, reservations: 0, outbox: [] }));
       const sids = sessions.map((s) => s.callSid);
