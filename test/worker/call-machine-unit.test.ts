@@ -283,7 +283,7 @@ describe("an agent disabled while holding the call", () => {
     c.answer("ann");
     const reply = c.run((t) => m.removeAgent(t, { type: "removeAgent", agentId: "ann", eligible: ["ann", "bob", "cat"], at: c.at }, config));
     expect(reply).toEqual({ status: 200, why: null });
-    expect(c.s).toMatchObject({ phase: "ringing", purpose: "reconnect", answeredBy: null, answeredLeg: null });
+    expect(c.s).toMatchObject({ phase: "ringing", purpose: "reconnect", answeredLeg: null });
     expect(c.requests()).toContainEqual({ op: "kick", legSid: "leg-ann", attempt: 1 });
     expect(c.records()).toEqual(expect.arrayContaining(["agent_disabled:ann", "agent_dropped:ann"]));
     expect(c.freed()).toEqual(["ann"]);
