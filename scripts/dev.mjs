@@ -37,6 +37,13 @@ if (shellHasTwilio) env.CLOUDFLARE_INCLUDE_PROCESS_ENV = "true";
 const vars = devVars ?? { ...(dotenv(".env") ?? {}), ...(shellHasTwilio ? process.env : {}) };
 const source = devVars ? ".dev.vars" : shellHasTwilio ? "the environment" : ".env";
 
+// wrangler.toml's [vars] are the worker's too (.dev.vars overrides them): a deployment's settings
+// there (README, Deploying) must not be overridden by a guess of simulator mode.
+const tomlVars = {};
+const toml = readFileSync("wrangler.toml", "utf8");
+const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? "";
+for (const m of section.matchAll(/^\s*([A-Z_][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)) tomlVars[m[1]] = m[2];
+for (const [k, v] of Object.entries(tomlVars)) vars[k] ??= v;
 const carrier = vars.CARRIER || (vars.TWILIO_ACCOUNT_SID ? "twilio" : "simulator");
 if (carrier !== "twilio" && carrier !== "simulator") {
   console.error(`ringall: CARRIER must be "twilio" or "simulator", got "${carrier}" (in ${source}).`);

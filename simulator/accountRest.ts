@@ -92,7 +92,11 @@ const base = (account: string) => `/2010-04-01/Accounts/${account}`;
  * secret. Standard keys cannot manage keys (Twilio: "Access to all Twilio API resources, except for
  * API key and Account resources"), so the Keys routes take the account's own credentials only.
  */
-async function authorize(c: Ctx, keysAllowed: boolean): Promise<Response | null> {
+/**
+ * HTTP Basic as Twilio checks it: the account SID with its auth token, or (where Twilio allows API
+ * keys) a key's SID with its secret. Shared with the simulator's recordings (simulator/recordings.ts).
+ */
+export async function credentialsValid(c: Ctx, keysAllowed: boolean): Promise<boolean> {
   const raw = c.req.header("Authorization") ?? "";
   let user = "";
   let pass = "";
@@ -103,12 +107,14 @@ async function authorize(c: Ctx, keysAllowed: boolean): Promise<Response | null>
   } catch {
     // not base64: unauthenticated
   }
-  let ok = user === SIM_ACCOUNT_SID && pass !== "" && pass === c.var.config.authToken;
-  if (!ok && keysAllowed && /^SK[0-9a-f]{32}$/.test(user)) {
-    const key = await carrier(c).accountKey(user);
-    ok = key !== null && key.secret === pass;
-  }
-  if (!ok) return restError(c, 401, 20003, "Authenticate");
+  if (user === SIM_ACCOUNT_SID && pass !== "" && pass === c.var.config.authToken) return true;
+  if (!keysAllowed || !/^SK[0-9a-f]{32}$/.test(user)) return false;
+  const key = await carrier(c).accountKey(user);
+  return key !== null && key.secret === pass;
+}
+
+async function authorize(c: Ctx, keysAllowed: boolean): Promise<Response | null> {
+  if (!(await credentialsValid(c, keysAllowed))) return restError(c, 401, 20003, "Authenticate");
   if (c.req.param("account") !== SIM_ACCOUNT_SID) return restError(c, 404, 20404, `The requested resource ${c.req.path.replace(/^\/sim\/api/, "")} was not found`);
   return null;
 }

@@ -11,6 +11,7 @@
 import { Hono } from "hono";
 import { type AppEnv, type Ctx } from "../worker/http";
 import { log } from "../worker/log";
+import { credentialsValid } from "./accountRest";
 import { recordingWav } from "./audio";
 import { simConfig } from "./config";
 import { CARRIER_NAME, type SimRecording } from "./SimCarrier";
@@ -23,20 +24,6 @@ const PATH = "/api/2010-04-01/Accounts/:account/Recordings/:file";
 function twilioError(c: Ctx, status: 401 | 404 | 500, code: number, message: string) {
   const headers: Record<string, string> = status === 401 ? { "WWW-Authenticate": 'Basic realm="Twilio API"' } : {};
   return c.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status, headers);
-}
-
-/** HTTP Basic auth as the simulator's REST API checks it: any user (the account SID or an API key) with the one secret it knows. */
-function authenticated(c: Ctx): boolean {
-  const auth = c.req.header("Authorization") ?? "";
-  if (!auth.startsWith("Basic ")) return false;
-  let decoded = "";
-  try {
-    decoded = atob(auth.slice(6));
-  } catch {
-    return false;
-  }
-  const at = decoded.indexOf(":");
-  return at > 0 && c.var.config.authToken !== null && decoded.slice(at + 1) === c.var.config.authToken;
 }
 
 /** The file's recording and representation, or an error answer (Twilio's 404 for anything it does not have). */
@@ -69,13 +56,13 @@ function byteRange(header: string | undefined, total: number): { start: number; 
 }
 
 simulatorRecordingRoutes.get(PATH, async (c) => {
-  if (simConfig(c.env).mediaAuth && !authenticated(c)) return twilioError(c, 401, 20003, "Authenticate");
+  if (simConfig(c.env).mediaAuth && !(await credentialsValid(c, true))) return twilioError(c, 401, 20003, "Authenticate");
   const found = await find(c);
   if ("error" in found) return found.error;
   const { recording, ext } = found;
   if (ext === "json") {
     // The resource itself is the REST API's, which always needs credentials.
-    if (!authenticated(c)) return twilioError(c, 401, 20003, "Authenticate");
+    if (!(await credentialsValid(c, true))) return twilioError(c, 401, 20003, "Authenticate");
     return c.json({
       sid: recording.recordingSid,
       account_sid: recording.accountSid,
@@ -102,7 +89,7 @@ simulatorRecordingRoutes.get(PATH, async (c) => {
 });
 
 simulatorRecordingRoutes.delete(PATH, async (c) => {
-  if (!authenticated(c)) return twilioError(c, 401, 20003, "Authenticate");
+  if (!(await credentialsValid(c, true))) return twilioError(c, 401, 20003, "Authenticate");
   const found = await find(c);
   if ("error" in found) return found.error;
   const carrier = c.env.SIM_CARRIER.getByName(CARRIER_NAME);

@@ -21,10 +21,7 @@ export interface RetentionReport {
   ringEvents: number;
 }
 
-/**
- * A sweep of a table: deletes up to `limit` of its rows older than `cutoff` and says how many.
- * Another sweep (sign_in_throttle, say) joins by adding itself to `TABLE_SWEEPS`.
- */
+/** A sweep of a table: deletes up to `limit` of its rows older than `cutoff` and says how many. */
 type TableSweep = { name: "calls" | "claims" | "ringEvents"; cutoff: (now: number, c: Config) => number; sql: string };
 
 const TABLE_SWEEPS: TableSweep[] = [

@@ -144,3 +144,14 @@ it("seeds the demo accounts only with CARRIER=simulator, never in Twilio mode ev
   await ensureSeeded({ ...env, CARRIER: "simulator", DEMO_AGENTS: "true" }, db());
   for (const a of DEMO_ACCOUNTS) expect((await getAgentByEmail(db(), a.email))?.id).toBe(a.id);
 });
+
+it("refuses a demo account's published password in Twilio mode, left from a database that served the simulator first", async () => {
+  await ensureSeeded({ ...env, CARRIER: "simulator", DEMO_AGENTS: "true" }, db());
+  const demo = DEMO_ACCOUNTS[1];
+  const signIn = (vars: Partial<Env>) =>
+    run(vars, "/api/session", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: demo.email, password: demo.password }) });
+  const refused = await signIn({ ...TWILIO, TWILIO_AUTH_TOKEN: AUTH_TOKEN });
+  expect(refused.status).toBe(401);
+  expect(await refused.json()).toEqual({ error: "wrong e-mail or password" });
+  expect((await signIn({})).status).toBe(200);
+});

@@ -197,6 +197,17 @@ describe("the ticketed connect", () => {
     expect(c.records().filter((r) => r.startsWith("ticket_used"))).toHaveLength(1);
   });
 
+  it("refuses the winner's ticket once the agent has left the team, and releases the claim so the others ring at once", () => {
+    const c = new Call();
+    const won = c.claim("ann");
+    if (won.status !== 200) throw new Error("lost");
+    const reply = c.run((t) => m.connect(t, { type: "connect", agentId: "ann", ticket: won.ticket, legSid: "leg-ann", onTeam: false, at: c.at }, config));
+    expect(reply).toEqual({ joined: false, why: "the agent was disabled or removed" });
+    expect(c.s.phase).toBe("ringing");
+    expect(c.published()).toContain("call.claim_released");
+    expect(c.freed()).toEqual(["ann"]);
+  });
+
   it("refuses a ticket after the lease, and the others ring again", () => {
     const c = new Call();
     const won = c.claim("ann");

@@ -1,7 +1,7 @@
 // The product's REST client (the official twilio package over fetch) against the simulator's REST API.
 import { env, SELF } from "cloudflare:test";
 import { afterEach, expect, it } from "vitest";
-import { readConfig } from "../../worker/config";
+import { LOCAL_ACCOUNT_SID, readConfig } from "../../worker/config";
 import { classifyRestError, twilioRest } from "../../worker/twilio/rest";
 import { createAgents, online, ORIGIN } from "./helpers";
 import { closePhones, injectFault, placeCall, simState } from "./sim-helpers";
@@ -9,8 +9,9 @@ import { closePhones, injectFault, placeCall, simState } from "./sim-helpers";
 afterEach(closePhones);
 
 function client(token = "test-auth-token") {
-  const config = { ...readConfig(env), apiBase: ORIGIN + "/sim/api", authToken: token };
-  return twilioRest(env, config, ((input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input as string, init)) as typeof fetch);
+  const config = readConfig(env);
+  const viaSelf = ((input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input as string, init)) as typeof fetch;
+  return twilioRest({ apiBase: ORIGIN + "/sim/api", accountSid: LOCAL_ACCOUNT_SID, user: LOCAL_ACCOUNT_SID, secret: token, fetch: viaSelf }, config);
 }
 
 it("redirects a caller waiting in the lobby with new TwiML, which the simulator runs, then ends the call", async () => {

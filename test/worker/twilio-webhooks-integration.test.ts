@@ -2,7 +2,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sign } from "../../worker/twilio/signature";
-import { api, claim, conferenceEvent, connectRequest, createAgents, incomingCall, newCallSid, online, ORIGIN, twilio, type TestAgent } from "./helpers";
+import { eq } from "drizzle-orm";
+import { agents } from "../../worker/db/schema";
+import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
+import { api, claim, conferenceEvent, connectRequest, createAgents, db, incomingCall, newCallSid, online, ORIGIN, twilio, type TestAgent } from "./helpers";
 
 const O = "https://calls\\.example\\.test";
 
@@ -166,6 +169,19 @@ describe("the TwiML App's connect", () => {
     await conferenceEvent(gone.callSid, "participant-leave", "caller", gone.callSid, { reason: "participant_hung_up" });
     await hangsUp(b.id, { callerSid: gone.callSid, ticket: gone.ticket });
     void consoleA;
+  });
+
+  it("refuses the winner's ticket once the agent has left the team (disabled or deleted after the claim was won), and rings the others again", async () => {
+    const [a, b] = await createAgents(2);
+    const [, consoleB] = await online([a, b]);
+    const { callSid, ticket } = await claimed(a);
+    // What a disable racing the claim leaves: the agent disabled and off the switchboard's team, the claim still theirs.
+    await db().update(agents).set({ disabled: true }).where(eq(agents.id, a.id));
+    await env.SWITCHBOARD.getByName(SWITCHBOARD_NAME).publish([{ type: "agent.removed", agentId: a.id }]);
+    const res = await connectRequest(a.id, { callerSid: callSid, ticket });
+    expect(await res.text()).toMatch(/<Response><Hangup\/><\/Response>$/);
+    const released = await consoleB.next<"call.claim_released">((m) => m.type === "call.claim_released" && m.call.callSid === callSid);
+    expect(released.call.phase).toBe("ringing");
   });
 
   it("makes the call connected when the winner's leg joins, and tells every console", async () => {

@@ -74,16 +74,23 @@ agentRoutes.patch("/:id", async (c) => {
   const row = await updateAgent(c.var.db, id, { ...rest, ...(pw ? { passwordHash: await hashPassword(pw) } : {}) });
   if (!row) throw new HttpError(404, `no agent ${id}`);
   const disabling = row.disabled && !existing.disabled;
-  // Who holds a call is the switchboard's word (D1's row may lag it); asked before the agent leaves the team.
-  const held = disabling ? ((await switchboard(c.env).agent(id))?.currentCallSid ?? null) : null;
   // Disabling, or a new password, ends every session of the agent and closes its consoles and phones.
   if (disabling) await endAgentSessions(c.env, c.var.db, id, "agent_disabled");
   else if (pw) await endAgentSessions(c.env, c.var.db, id, "password_changed");
+  // Who holds a call is the switchboard's word (D1's row may lag it): asked once no new claim can come
+  // from the agent's sessions, and before the agent leaves the team (a claim won in between is
+  // refused at its connect: the agent is no longer on the team).
+  const held = disabling ? ((await switchboard(c.env).agent(id))?.currentCallSid ?? null) : null;
   // A disabled agent leaves the team the consoles show and the switchboard rings; enabled, it comes back.
   await switchboard(c.env).publish([row.disabled ? { type: "agent.removed", agentId: id } : { type: "agent.updated", agent: agentView(row) }]);
   // Their leg is ended at the carrier and the caller rings the others: a closed console is not enough,
   // since a browser that ignores it could stay with the caller.
-  if (held) await c.env.CALLS.getByName(held).removeAgent(id);
+  if (held) {
+    // The agent is disabled and signed out already: a failure here is logged, not the admin's error.
+    await c.env.CALLS.getByName(held)
+      .removeAgent(id)
+      .catch((error: unknown) => log("agent.remove_from_call_failed", { agentId: id, callSid: held, error: String(error) }, "error"));
+  }
   log("agent.updated", { agentId: id, by: c.var.agent.id, fields: Object.keys(patch) });
   return c.json({ agent: await adminReply(c.env, row) });
 });

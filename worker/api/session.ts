@@ -9,6 +9,7 @@ import { agentView, getAgentByEmail, ownAgentView, updateAgent } from "../db/age
 import type { Carrier } from "../config";
 import { type AppEnv, type Ctx, HttpError, jsonBody } from "../http";
 import { log } from "../log";
+import { DEMO_ACCOUNTS } from "../seed";
 import type { MeResponse, SignInThrottled } from "../protocol";
 import { switchboard } from "../switchboard/stub";
 import { requireSession } from "./middleware";
@@ -32,7 +33,11 @@ sessionRoutes.post("/session", async (c) => {
   }
   const agent = await getAgentByEmail(c.var.db, email);
   const ok = agent ? await verifyPassword(password, agent.passwordHash) : (await burnPasswordCheck(password), false);
-  if (!agent || !ok || agent.disabled) {
+  // A demo account with its published password, left in a database that served the simulator first,
+  // must not open a Twilio-mode server to anyone who read the README.
+  const published = ok && c.var.config.carrier !== "simulator" && DEMO_ACCOUNTS.some((d) => d.email === agent?.email && d.password === password);
+  if (published) log("session.demo_refused", { agentId: agent?.id ?? null }, "warn");
+  if (!agent || !ok || agent.disabled || published) {
     await signInFailed(c.var.db, now);
     log("session.refused", { email: email.replace(/^.*@/, "…@") }, "warn");
     throw new HttpError(401, "wrong e-mail or password");

@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 // admitted or refused by D1 in turn, so they cannot all slip past a check made before any was
 // counted. A correct password then takes its own count back (signInSucceeded).
 
-/** Failures in a row on one e-mail address that cost nothing; each one after them doubles the wait. */
+/** Failures in a row on one e-mail address answered at once; after the last of them the next attempt waits FIRST_DELAY_MS, and each further failure doubles that. */
 export const ACCOUNT_FREE_FAILURES = 5;
 /** Per client address, higher: an office behind one NAT address shares it, typos and all. */
 export const ADDRESS_FREE_FAILURES = 20;

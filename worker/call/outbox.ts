@@ -1,6 +1,7 @@
 // How a call session keeps its outbox in storage: one key per entry, so that no stored value grows
 // with the backlog (a Durable Object's value is limited to 2 MB: developers.cloudflare.com/durable-objects/platform/limits/),
 // and at most OUTBOX_MAX_ENTRIES keys, so that a long D1 or switchboard outage cannot grow it without end.
+import { isCallMessage } from "../protocol";
 import type { Effect } from "./machine";
 import type { OutboxEntry } from "./record";
 
@@ -48,8 +49,8 @@ export interface Folded {
  * lossless for D1: every D1 write of the older entry (ring events, claims, who holds the call, the
  * lot, the voicemail) moves, in order, to the front of the newer entry, whose call view is newer (and
  * D1's calls row is written from the newest view of a drain anyway). What it drops is the older
- * entry's console messages: the newer entry and those after it carry the call's newer views, and a
- * console keeps the view with the highest seq. Only if a folded entry would pass MAX_FOLDED_BYTES are
+ * entry's call messages: the newer entry and those after it carry the call's newer views, and a
+ * console keeps the view with the highest seq (other messages, such as a new voicemail, are carried). Only if a folded entry would pass MAX_FOLDED_BYTES are
  * the older entry's audit rows (ring events and claim rows) dropped, counted so that the caller logs
  * it; what is left (who holds the call, the lot, the voicemail) is the state D1 must end up with.
  */
@@ -60,7 +61,8 @@ export function fold(outbox: Stored[], max = OUTBOX_MAX_ENTRIES): Folded {
   let droppedRecords = 0;
   while (out.length > max && out.length >= 2) {
     const [older, newer] = out as [Stored, Stored, ...Stored[]];
-    const carried = older.entry.effects.filter((e: Effect) => e.type !== "publish");
+    // A call's older view is replaced by the newer entry's; any other message (a voicemail's notice) is not.
+    const carried = older.entry.effects.filter((e: Effect) => e.type !== "publish" || !isCallMessage(e.message));
     let merged: Stored = { key: newer.key, entry: { call: newer.entry.call, effects: [...carried, ...newer.entry.effects] } };
     if (JSON.stringify(merged.entry).length > MAX_FOLDED_BYTES) {
       const kept = carried.filter((e) => !AUDIT.has(e.type));

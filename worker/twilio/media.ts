@@ -2,9 +2,9 @@
 // and its deletion at the carrier. The media URL is built from the account SID and the RecordingSid,
 // never taken from the URL stored with the voicemail: a stored URL is data from a webhook, and
 // fetching it with the account's credentials would hand them (and the worker's reach) to its host.
-import { type Config, LOCAL_ACCOUNT_SID } from "../config";
+import type { Config } from "../config";
 import type { Env } from "../env";
-import { carrierRest, SIMULATOR_API_BASE } from "./rest";
+import { carrierAccess, carrierRest } from "./rest";
 
 /** Twilio's RecordingSid: "RE" and 32 hex digits (Recording resource, `sid`). */
 export const RECORDING_SID_PATTERN = /^RE[0-9a-fA-F]{32}$/;
@@ -15,10 +15,6 @@ const HEADERS_TIMEOUT_MS = 15_000;
 /** Redirects the worker follows (Twilio may answer the media URL with one to its storage). */
 const MAX_REDIRECTS = 3;
 
-interface Loopback {
-  default: { fetch(request: Request): Promise<Response> };
-}
-
 interface Carrier {
   apiBase: string;
   accountSid: string;
@@ -26,15 +22,10 @@ interface Carrier {
   fetch: (request: Request) => Promise<Response>;
 }
 
-/** Twilio in Twilio mode; else the built-in simulator's REST API through the worker's own entrypoint. */
+/** The REST client's access (worker/twilio/rest.ts), as HTTP Basic for plain fetches of media. */
 function carrier(env: Env, config: Config, exports: unknown): Carrier {
-  const accountSid = env.TWILIO_ACCOUNT_SID || LOCAL_ACCOUNT_SID;
-  // The same credentials as the REST client (worker/twilio/rest.ts): an API key when there is one.
-  const [user, secret] = env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET ? [env.TWILIO_API_KEY_SID, env.TWILIO_API_KEY_SECRET] : [accountSid, config.authToken ?? ""];
-  const authorization = "Basic " + btoa(`${user}:${secret}`);
-  if (config.carrier !== "simulator") return { apiBase: config.apiBase, accountSid, authorization, fetch: (r) => fetch(r) };
-  const loopback = (exports as Loopback).default;
-  return { apiBase: SIMULATOR_API_BASE, accountSid, authorization, fetch: (r) => loopback.fetch(r) };
+  const access = carrierAccess(env, config, exports);
+  return { apiBase: access.apiBase, accountSid: access.accountSid, authorization: "Basic " + btoa(`${access.user}:${access.secret}`), fetch: (r) => access.fetch(r) };
 }
 
 /** Twilio's media URL of a recording, as WAV ("Fetch a Recording media file": no extension or .wav). */

@@ -80,11 +80,14 @@ export function classifyRestError(err: unknown): RestFailure {
   return "transient";
 }
 
-/** The official REST client, authenticated with the API key when there is one, else the auth token. */
-export function twilioRest(env: Env, config: Config, doFetch: typeof fetch = fetch) {
-  const accountSid = env.TWILIO_ACCOUNT_SID || LOCAL_ACCOUNT_SID;
-  const [user, secret] = env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET ? [env.TWILIO_API_KEY_SID, env.TWILIO_API_KEY_SECRET] : [accountSid, config.authToken ?? ""];
-  return twilio(user, secret, { accountSid, httpClient: fetchHttpClient(config.apiBase, doFetch, config.restTimeoutMs) as never });
+/** Where the carrier's REST API is, and as whom the product calls it. */
+export interface CarrierAccess {
+  apiBase: string;
+  accountSid: string;
+  /** The API key when there is one, else the account SID and its auth token. */
+  user: string;
+  secret: string;
+  fetch: typeof fetch;
 }
 
 interface Loopback {
@@ -95,12 +98,24 @@ interface Loopback {
 export const SIMULATOR_API_BASE = "http://localhost/sim/api";
 
 /**
- * The REST client for this deployment: Twilio's API in Twilio mode, else the built-in carrier
- * simulator through the worker's own entrypoint (`exports` is a Durable Object's ctx.exports).
+ * Twilio's API in Twilio mode, else the built-in carrier simulator through the worker's own
+ * entrypoint (`exports` is a Durable Object's ctx.exports, or the worker's own).
  */
-export function carrierRest(env: Env, config: Config, exports: unknown) {
-  if (config.carrier !== "simulator") return twilioRest(env, config);
+export function carrierAccess(env: Env, config: Config, exports: unknown): CarrierAccess {
+  const accountSid = env.TWILIO_ACCOUNT_SID || LOCAL_ACCOUNT_SID;
+  const [user, secret] = env.TWILIO_API_KEY_SID && env.TWILIO_API_KEY_SECRET ? [env.TWILIO_API_KEY_SID, env.TWILIO_API_KEY_SECRET] : [accountSid, config.authToken ?? ""];
+  if (config.carrier !== "simulator") return { apiBase: config.apiBase, accountSid, user, secret, fetch: (input, init) => fetch(input, init) };
   const loopback = (exports as Loopback).default;
-  return twilioRest(env, { ...config, apiBase: SIMULATOR_API_BASE }, ((input: RequestInfo | URL, init?: RequestInit) =>
-    loopback.fetch(new Request(input, init))) as typeof fetch);
+  const viaWorker = ((input: RequestInfo | URL, init?: RequestInit) => loopback.fetch(new Request(input, init))) as typeof fetch;
+  return { apiBase: SIMULATOR_API_BASE, accountSid, user, secret, fetch: viaWorker };
+}
+
+/** The official REST client over a carrier's access. */
+export function twilioRest(access: CarrierAccess, config: Config) {
+  return twilio(access.user, access.secret, { accountSid: access.accountSid, httpClient: fetchHttpClient(access.apiBase, access.fetch, config.restTimeoutMs) as never });
+}
+
+/** The REST client for this deployment. */
+export function carrierRest(env: Env, config: Config, exports: unknown) {
+  return twilioRest(carrierAccess(env, config, exports), config);
 }
