@@ -96,7 +96,9 @@ async function startOnce(config: string, state: string, vars: Record<string, str
   const port = await freePort();
   const args = ["dev", "-c", config, "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--show-interactive-dev-session=false"];
   // As `npm run dev` chooses with no Twilio account: the worker refuses calls unless a carrier is named.
-  for (const [k, v] of Object.entries({ CARRIER: "simulator", ...vars })) args.push("--var", `${k}:${v}`);
+  // No wrap-up: the benchmark measures rings and claims, and its agents take the next call at once, as
+  // the runs before wrap-up existed did (a test that wants it passes WRAP_UP_SECONDS in `vars`).
+  for (const [k, v] of Object.entries({ CARRIER: "simulator", WRAP_UP_SECONDS: "0", ...vars })) args.push("--var", `${k}:${v}`);
   // BENCH_INSPECTOR_PORT=<port> opens wrangler's inspector there (for CPU profiles, docs/benchmarks.md).
   if (process.env.BENCH_INSPECTOR_PORT) args.push("--inspector-port", process.env.BENCH_INSPECTOR_PORT);
   const child = spawn("wrangler", args, { env: ENV, stdio: ["ignore", "pipe", "pipe"] });

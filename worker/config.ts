@@ -36,6 +36,8 @@ export interface Config {
   voicemailMaxSeconds: number;
   parkSlots: number;
   parkTimeoutMs: number;
+  /** After-call work: how long an agent whose call ended is not rung (0: never). */
+  wrapUpMs: number;
   /** Absolute, or null: the worker's own /audio/hold.wav. */
   holdMusicUrl: string | null;
   /** What a caller hears first in the lobby. */
@@ -131,6 +133,7 @@ function parseConfig(env: Env): Config {
     voicemailMaxSeconds: numberVar(env.VOICEMAIL_MAX_SECONDS, 120, 5, 3600, "VOICEMAIL_MAX_SECONDS"),
     parkSlots: Math.floor(numberVar(env.PARK_SLOTS, 10, 1, 100, "PARK_SLOTS")),
     parkTimeoutMs: numberVar(env.PARK_TIMEOUT_SECONDS, 180, 1, 3600, "PARK_TIMEOUT_SECONDS") * 1000,
+    wrapUpMs: numberVar(env.WRAP_UP_SECONDS, 30, 0, 3600, "WRAP_UP_SECONDS") * 1000,
     holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
     lobbyGreeting: env.LOBBY_GREETING || "Thank you for calling. Please hold while we find someone to take your call.",
     retention: {

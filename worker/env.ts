@@ -51,6 +51,8 @@ export interface Env {
   PARK_SLOTS?: string;
   /** Seconds a parked call waits before it rings again (default 180). */
   PARK_TIMEOUT_SECONDS?: string;
+  /** Seconds of wrap-up after a connected call ends, when the agent is not rung (default 30; 0: off). */
+  WRAP_UP_SECONDS?: string;
   /** Audio file a parked caller hears, looped (default: the worker's own /audio/hold.wav). */
   HOLD_MUSIC_URL?: string;
   /** Days a voicemail is kept (its recording deleted at the carrier, then the row; default 90). */

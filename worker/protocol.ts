@@ -62,6 +62,12 @@ export interface AgentView {
    */
   phoneReady: boolean;
   /**
+   * After-call work: when (epoch ms) this agent's wrap-up ends, or null when they are not in it. Set by
+   * the switchboard when a connected call of theirs ends (WRAP_UP_SECONDS), and set back to null by it
+   * when the time is up or they press Ready: not rung until then, so they can write things down.
+   */
+  wrapUpUntil: number | null;
+  /**
    * Grows with every change of this view, assigned by the switchboard (one counter for every agent,
    * kept in its storage): the feed, snapshots and HTTP replies can cross, and a console keeps the view
    * with the highest version (agentViewIsNewer).
@@ -80,9 +86,13 @@ export function agentViewIsNewer(held: Pick<AgentView, "version"> | undefined, i
   return !held || incoming.version >= held.version;
 }
 
-/** Who a ring reaches: available, holding no call, a console online and its phone ready. */
-export function isEligible(agent: Pick<AgentView, "available" | "online" | "currentCallSid" | "phoneReady">): boolean {
-  return agent.available && agent.online && agent.phoneReady && agent.currentCallSid === null;
+/**
+ * Who a ring reaches: available, holding no call, not in wrap-up, a console online and its phone
+ * ready. Wrap-up counts until the switchboard ends it (wrapUpUntil back to null), not by a clock: a
+ * console's clock may differ from the server's, and both must agree on who rings.
+ */
+export function isEligible(agent: Pick<AgentView, "available" | "online" | "currentCallSid" | "phoneReady" | "wrapUpUntil">): boolean {
+  return agent.available && agent.online && agent.phoneReady && agent.currentCallSid === null && agent.wrapUpUntil === null;
 }
 
 /**
@@ -90,7 +100,7 @@ export function isEligible(agent: Pick<AgentView, "available" | "online" | "curr
  * grows with the team. A call rings while it is "ringing" (a claim stops every other ring at once),
  * for its targets if it has any, else for every eligible agent who has not declined it.
  */
-export function ringsAgent(call: Pick<CallView, "phase" | "ringTargets" | "declined">, agent: Pick<AgentView, "id" | "available" | "online" | "currentCallSid" | "phoneReady">): boolean {
+export function ringsAgent(call: Pick<CallView, "phase" | "ringTargets" | "declined">, agent: Pick<AgentView, "id" | "available" | "online" | "currentCallSid" | "phoneReady" | "wrapUpUntil">): boolean {
   if (call.phase !== "ringing" || !isEligible(agent) || call.declined.includes(agent.id)) return false;
   return call.ringTargets === null || call.ringTargets.includes(agent.id);
 }

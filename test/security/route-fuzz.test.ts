@@ -88,6 +88,7 @@ const ROUTES: Route[] = [
   { method: "GET", path: "/api/me", as: "agent", body: "reads-none" },
   { method: "PUT", path: "/api/me/phone", as: "agent", body: "json", template: () => ({ ready: false, reason: "fuzz" }) },
   { method: "PUT", path: "/api/me/availability", as: "agent", body: "json", template: () => ({ available: false }) },
+  { method: "POST", path: "/api/me/ready", as: "agent", body: "bodyless" },
   { method: "GET", path: "/api/console", as: "agent", body: "reads-none" },
   { method: "GET", path: "/api/voice-token", as: "agent", body: "reads-none" },
   { method: "GET", path: "/api/voicemails", as: "agent", body: "reads-none" },

@@ -382,3 +382,19 @@ describe("agent views that cross: the newest version wins, whatever arrives last
     }
   });
 });
+
+describe("wrap-up on the board", () => {
+  it("does not ring an agent in wrap-up, and rings them once the switchboard ends it", () => {
+    const inWrapUp = run(snapshot({ agents: [agent("a", { wrapUpUntil: 5_000, version: 2 }), agent("b")], calls: [call()] }));
+    expect(ringingFor(inWrapUp, "a")).toEqual([]);
+    expect(ringingFor(inWrapUp, "b").map((c) => c.callSid)).toEqual(["CA1"]);
+    // Ready, or the time is up: the switchboard's newer view says so, and the call rings them at once.
+    const ready = apply(inWrapUp, { type: "agent.updated", agent: agent("a", { wrapUpUntil: null, version: 3 }) });
+    expect(ringingFor(ready, "a").map((c) => c.callSid)).toEqual(["CA1"]);
+  });
+
+  it("keeps the wrap-up across a presence change", () => {
+    const s = run(snapshot({ agents: [agent("a", { wrapUpUntil: 5_000, version: 2 })] }), { type: "agent.presence", agentId: "a", online: true, version: 3 });
+    expect(s.agents.a?.wrapUpUntil).toBe(5_000);
+  });
+});

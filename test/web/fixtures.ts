@@ -9,6 +9,7 @@ export const agent = (id: string, over: Partial<AgentView> = {}): AgentView => (
   currentCallSid: null,
   lastCallEndedAt: null,
   phoneReady: true,
+  wrapUpUntil: null,
   version: 1,
   ...over,
 });

@@ -8,6 +8,13 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** A small lot and a short park timeout, so that a full lot and a parked call coming back can be seen in a test. */
 export const PARK_SLOTS = 2;
 export const PARK_TIMEOUT_SECONDS = 30;
+/**
+ * Long enough to see a wrap-up on every console and press Ready before it ends (wrap-up-e2e), short
+ * enough that a test whose agent hangs up and then takes the next caller in line waits it out within
+ * Playwright's 30 s. One server for every test, so no per-test value: team() ends a wrap-up left by an
+ * earlier test with Ready.
+ */
+export const WRAP_UP_SECONDS = 12;
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -29,6 +36,7 @@ export default async function setup(project: TestProject) {
     DEMO_AGENTS: "true",
     PARK_SLOTS: String(PARK_SLOTS),
     PARK_TIMEOUT_SECONDS: String(PARK_TIMEOUT_SECONDS),
+    WRAP_UP_SECONDS: String(WRAP_UP_SECONDS),
   });
   project.provide("baseUrl", server.url);
   return () => server.stop();

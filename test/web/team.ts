@@ -199,6 +199,14 @@ export async function team(wires: Partial<Record<Who, Wires>> = {}): Promise<Rec
     const toggle = page.getByTestId(`agent-card-${who}`).getByTestId("availability-toggle");
     if (!(await toggle.isChecked())) await toggle.check();
   }
+  // A wrap-up left by the previous test's hang-up (WRAP_UP_SECONDS) ends now: everyone rings from the start.
+  for (const [who, page] of Object.entries(byName)) {
+    const ready = page.getByTestId(`agent-card-${who}`).getByTestId("wrap-up-ready");
+    if ((await ready.count()) > 0) {
+      await ready.click();
+      await ready.waitFor({ state: "detached" });
+    }
+  }
   for (const who of AGENTS) {
     const phoneUp = wires[who]?.phone?.up ?? true;
     if (!phoneUp) await byName[who].getByTestId("phone-banner").waitFor();

@@ -55,6 +55,11 @@ export const api = {
     await call("DELETE", "/api/session");
   },
   setAvailable: async (available: boolean) => ok(await call<{ agent: AgentView } | ApiError>("PUT", "/api/me/availability", { available })),
+  /** Ends this agent's wrap-up early: rung again at once. null: 409, not in wrap-up (it ended on its own meanwhile). */
+  ready: async () => {
+    const r = await call<{ agent: AgentView } | ApiError>("POST", "/api/me/ready");
+    return r.status === 409 ? null : ok(r);
+  },
   /** Whether this console's phone can take a call: the server rings this agent only while it can. */
   setPhone: async (ready: boolean, reason?: string) =>
     ok(await call<{ agent: AgentView } | ApiError>("PUT", "/api/me/phone", (reason === undefined ? { ready } : { ready, reason }) satisfies PhoneStateRequest)),

@@ -62,3 +62,12 @@ export function newRings(before: BoardState, after: BoardState, me: string) {
   const had = new Set(ringingFor(before, me).map((c) => c.callSid));
   return ringingFor(after, me).filter((c) => !had.has(c.callSid));
 }
+
+/**
+ * The notices shown with `n` added. One notice says a thing once: an agent who pressed Answer and
+ * lost hears "Answered by …" both from the claim's 409 and from the board's message, and showed it
+ * twice (found by the browser tests). Returns `all` itself when `n` says nothing new.
+ */
+export function addNotice<T extends NoticeText>(all: T[], n: T): T[] {
+  return all.some((x) => x.text === n.text && x.tone === n.tone) ? all : [...all, n];
+}

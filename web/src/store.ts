@@ -2,7 +2,9 @@
 // the actions an agent takes. Components read from here and call these actions; nothing else talks
 // to the server. The rules live in pure modules: board.ts (what the board shows), notices.ts (what a
 // message tells this agent), takeCall.ts (claim or retrieve, then connect, else give the call back),
-// legs.ts (which of the phone's legs the board took away), phoneStatus.ts (the phone's readiness).
+// legs.ts (which of the phone's legs the board took away), phoneStatus.ts (the phone's readiness),
+// pending.ts (requests in flight per call); shortcuts.ts (the keys) and roster.ts (the agents list)
+// are the board component's.
 import { createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import type { AgentView, ClaimResponse, RetrieveResponse, ServerMessage } from "../../worker/protocol";
@@ -10,8 +12,9 @@ import { api, ApiFailure, SignedOut } from "./api";
 import { activeCallOf, apply, type BoardState, type CallDrag, type DropAction, emptyBoard, firstRetrievable, ringingFor } from "./board";
 import { connectConsole, type Link, type LinkStatus } from "./connection";
 import { type HeldLeg, isMine, reviewLegs } from "./legs";
-import { newRings, noticesFor } from "./notices";
+import { addNotice, newRings, noticesFor } from "./notices";
 import { notifyRing } from "./notify";
+import { clearPending, isHandingOver, markPending, type Pending, type PendingByCall } from "./pending";
 import type { Phone } from "./phone/phone";
 import { SimulatorPhone } from "./phone/simulator";
 import { phoneBanner, phoneRequest, type PhoneStatus, STARTING } from "./phoneStatus";
@@ -26,8 +29,7 @@ export interface Notice {
 
 const NOTICE_MS = 8000;
 
-/** A request in flight for one call: its buttons show it and refuse a second press. */
-export type Pending = "answering" | "declining" | "parking" | "transferring" | "retrieving" | "hanging-up";
+export type { Pending } from "./pending";
 
 /** This console is retrieving a call from the lot: asking the server, then connecting its phone. */
 export interface Retrieving {
@@ -43,7 +45,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   /** Why the server closed this console for good while the session lives on (a newer console took over). */
   const [closedWhy, setClosedWhy] = createSignal<string | null>(null);
   const [notices, setNotices] = createSignal<Notice[]>([]);
-  const [pending, setPending] = createSignal<Record<string, Pending>>({});
+  const [pending, setPending] = createSignal<PendingByCall>({});
   const [retrieving, setRetrieving] = createSignal<Retrieving | null>(null);
   const [dragging, setDragging] = createSignal<CallDrag | null>(null);
   const [muted, setMuted] = createSignal(false);
@@ -56,11 +58,12 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   const name = (id: string | null | undefined) => (id ? (current.agents[id]?.name ?? id) : "another agent");
 
   function notice(text: string, tone: Notice["tone"] = "info"): void {
-    // One notice says a thing once: an agent who pressed Answer and lost hears "Answered by …" both
-    // from the claim's 409 and from the board's message, and showed it twice (found by the browser tests).
-    if (notices().some((n) => n.text === text && n.tone === tone)) return;
-    const n = { id: ++noticeId, text, tone };
-    setNotices((all) => [...all, n]);
+    // One notice says a thing once (addNotice): then no second one, and no timer for it.
+    const n = { id: noticeId + 1, text, tone };
+    const shown = addNotice(notices(), n);
+    if (shown === notices()) return;
+    noticeId = n.id;
+    setNotices(shown);
     setTimeout(() => setNotices((all) => all.filter((x) => x.id !== n.id)), NOTICE_MS);
   }
 
@@ -191,26 +194,16 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   }
 
   function setBusy(callSid: string, what: Pending): void {
-    setPending((p) => ({ ...p, [callSid]: what }));
+    setPending((p) => markPending(p, callSid, what));
   }
 
-  /**
-   * Ends one request's busy mark, and only its own: a retrieved call can be connected, and parked
-   * again, before the retrieve's own HTTP answer arrives.
-   */
+  /** Ends one request's busy mark, and only its own (clearPending says why). */
   function doneBusy(callSid: string, what: Pending): void {
-    setPending((p) => {
-      if (p[callSid] !== what) return p;
-      const { [callSid]: _, ...rest } = p;
-      return rest;
-    });
+    setPending((p) => clearPending(p, callSid, what));
   }
 
   /** A park or transfer of this call is under way. */
-  const handingOver = (callSid: string) => {
-    const p = pending()[callSid];
-    return p === "parking" || p === "transferring";
-  };
+  const handingOver = (callSid: string) => isHandingOver(pending(), callSid);
 
   /** Runs an action; a failure becomes a problem notice, prefixed with what failed when given. */
   async function guarded(fn: () => Promise<void>, failed?: string): Promise<void> {
@@ -355,6 +348,20 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
 
   const setAvailable = (available: boolean) => guarded(async () => showAgent((await api.setAvailable(available)).agent));
 
+  /** Ready: ends my wrap-up early. Held while the request is out, so that one press sends one. */
+  const [readying, setReadying] = createSignal(false);
+  const ready = () =>
+    guarded(async () => {
+      if (readying()) return;
+      setReadying(true);
+      try {
+        const r = await api.ready();
+        if (r) showAgent(r.agent);
+      } finally {
+        setReadying(false);
+      }
+    });
+
   const placeTestCall = () =>
     guarded(async () => {
       const from = "+1555" + String(Math.floor(1000000 + Math.random() * 8999999));
@@ -400,6 +407,8 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     setDragging,
     toggleMute,
     setAvailable,
+    ready,
+    readying,
     placeTestCall,
     callerHangsUp,
     signOut,

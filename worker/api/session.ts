@@ -12,7 +12,7 @@ import { log } from "../log";
 import { DEMO_ACCOUNTS } from "../seed";
 import type { MeResponse, SignInThrottled } from "../protocol";
 import { switchboard } from "../switchboard/stub";
-import { requireSession } from "./middleware";
+import { noBody, requireSession } from "./middleware";
 
 export const sessionRoutes = new Hono<AppEnv>();
 
@@ -96,4 +96,14 @@ sessionRoutes.put("/me/availability", requireSession, async (c) => {
   await board.publish([{ type: "agent.updated", agent: agentView(row) }]);
   log("agent.availability", { agentId: row.id, available });
   return c.json({ agent: (await board.agent(row.id)) ?? agentView(row) });
+});
+
+// Ready: the agent ends their wrap-up early, and rings again at once (a waiting caller first).
+sessionRoutes.post("/me/ready", requireSession, async (c) => {
+  await noBody(c);
+  const { agent, ended } = await switchboard(c.env).endWrapUp(c.var.agent.id);
+  if (!agent) throw new HttpError(404, "your agent no longer exists");
+  if (!ended) throw new HttpError(409, "you are not in wrap-up");
+  log("agent.ready", { agentId: agent.id });
+  return c.json({ agent });
 });

@@ -21,6 +21,11 @@ export interface AgentPatch {
   busy: boolean;
   at: number;
   callEnded: boolean;
+  /**
+   * The call itself is over for this agent (hung up by either side): they go into wrap-up. Not after a
+   * park, a transfer or a dropped leg, which hand the caller on (callEnded is true for those too).
+   */
+  wrapUp: boolean;
 }
 
 type Stmt = BatchItem<"sqlite">;
@@ -35,8 +40,8 @@ export function outboxMessages(entries: OutboxEntry[]): { messages: ServerMessag
   for (const { call, effects } of entries) {
     for (const e of effects) {
       if (e.type === "publish") messages.push(e.message);
-      else if (e.type === "agentBusy") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: true, at: 0, callEnded: false });
-      else if (e.type === "agentFree") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: false, at: e.at, callEnded: e.callEnded });
+      else if (e.type === "agentBusy") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: true, at: 0, callEnded: false, wrapUp: false });
+      else if (e.type === "agentFree") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: false, at: e.at, callEnded: e.callEnded, wrapUp: e.callEnded && call.phase === "ended" });
     }
   }
   return { messages, agents };

@@ -18,6 +18,8 @@ export function agentView(row: AgentRow): AgentView {
     currentCallSid: row.currentCallSid,
     lastCallEndedAt: row.lastCallEndedAt,
     phoneReady: false,
+    // Only the switchboard knows (its storage): D1 does not keep wrap-up.
+    wrapUpUntil: null,
     version: 0,
   };
 }

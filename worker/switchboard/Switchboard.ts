@@ -16,6 +16,8 @@ import { admitConnect, consolesOverCap, frameTooLarge, pruneAlarmAt } from "./li
 
 const CALL_PREFIX = "call:";
 const PHONE_PREFIX = "phone:";
+/** An agent's wrap-up end (epoch ms), kept in storage so that an eviction does not let them ring early. */
+const WRAP_UP_PREFIX = "wrap-up:";
 /** The last agent view version handed out (AgentView.version). */
 const VERSION_KEY = "agent-version";
 /** Header the worker sets after checking the session; the object is not reachable from outside. */
@@ -57,6 +59,8 @@ export class Switchboard extends DurableObject<Env> {
   private team: Map<string, AgentView> | null = null;
   private teamLoading: Promise<Map<string, AgentView>> | null = null;
   private phones: Map<string, boolean>;
+  /** Agents in wrap-up, and when it ends (AgentView.wrapUpUntil); mirrored in storage under WRAP_UP_PREFIX. */
+  private wrapUps: Map<string, number>;
   /** Each agent's recent upgrades (limits.ts admitConnect). Lost with the object: that forgives at most one window. */
   private connects = new Map<string, number[]>();
   /** The earliest session expiry of the open consoles (Infinity: none), or null until computed in this wake-up. */
@@ -71,6 +75,7 @@ export class Switchboard extends DurableObject<Env> {
     // Answered by the runtime without waking the object; the timestamp tells us the console is alive.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.phones = new Map([...ctx.storage.kv.list<boolean>({ prefix: PHONE_PREFIX })].map(([k, v]) => [k.slice(PHONE_PREFIX.length), v]));
+    this.wrapUps = new Map([...ctx.storage.kv.list<number>({ prefix: WRAP_UP_PREFIX })].map(([k, v]) => [k.slice(WRAP_UP_PREFIX.length), v]));
     // Restored after eviction, so versions only grow. The clock is a floor for a switchboard whose
     // storage is gone (a fresh one): its versions still start above what consoles may hold from before.
     this.version = Math.max(ctx.storage.kv.get<number>(VERSION_KEY) ?? 0, Date.now());
@@ -123,7 +128,7 @@ export class Switchboard extends DurableObject<Env> {
     if (!wasOnline) this.announcePresence(agentId, true);
     this.reRing(before);
     log("console.connected", { agentId, consoles: this.consoles().size });
-    await this.ensurePruneAlarm();
+    await this.ensureAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -139,6 +144,8 @@ export class Switchboard extends DurableObject<Env> {
     // One version for every agent this publish changes: each agent's own views still only grow.
     let version: number | null = null;
     const stamp = () => (version ??= this.nextVersion());
+    const { wrapUpMs } = readConfig(this.env);
+    let wrapUpStarted = false;
     for (const p of agents) {
       const a = team.get(p.agentId);
       if (!a) continue;
@@ -148,6 +155,18 @@ export class Switchboard extends DurableObject<Env> {
           ? { ...a, currentCallSid: null, lastCallEndedAt: p.callEnded ? p.at : a.lastCallEndedAt }
           : a;
       if (next === a) continue;
+      // A new call (a retrieve, say) is work again: whatever wrap-up was left is over.
+      if (p.busy && this.wrapUps.has(a.id)) this.forgetWrapUp(a.id, "busy");
+      if (!p.busy && p.wrapUp && wrapUpMs > 0) {
+        // From when the call ended, not from when this message arrived (an outbox retried later).
+        const until = p.at + wrapUpMs;
+        if (until > Date.now()) {
+          this.wrapUps.set(a.id, until);
+          this.ctx.storage.kv.put(WRAP_UP_PREFIX + a.id, until);
+          wrapUpStarted = true;
+          log("agent.wrap_up_started", { agentId: a.id, callSid: p.callSid, until });
+        }
+      }
       next.version = stamp();
       team.set(a.id, next);
       patched.push(next);
@@ -178,6 +197,25 @@ export class Switchboard extends DurableObject<Env> {
     // The team's entry: an agent.updated of this publish may have changed it since (same version).
     for (const a of patched) this.broadcast({ type: "agent.updated", agent: this.overlay(team.get(a.id) ?? a) });
     this.reRing(before);
+    // Its end must wake the switchboard, so that a waiting caller rings the agent at once.
+    if (wrapUpStarted) await this.ensureAlarm();
+  }
+
+  /**
+   * The agent pressed Ready: their wrap-up ends now, and every waiting call they can take rings them.
+   * `ended` false: they were not in wrap-up (or `agent` null: no such agent).
+   */
+  async endWrapUp(agentId: string): Promise<{ agent: AgentView | null; ended: boolean }> {
+    const team = await this.loadTeam(agentId);
+    const a = team.get(agentId);
+    if (!a) return { agent: null, ended: false };
+    if (!this.wrapUps.has(agentId)) return { agent: this.overlay(a), ended: false };
+    const before = this.eligibleSet();
+    this.forgetWrapUp(agentId, "ready");
+    const view = this.overlay(this.restamp(a));
+    this.broadcast({ type: "agent.updated", agent: view });
+    this.reRing(before);
+    return { agent: view, ended: true };
   }
 
   /** Agents a ring reaches now: available, online, phone ready, holding no call. */
@@ -259,6 +297,8 @@ export class Switchboard extends DurableObject<Env> {
     const { pingTimeoutMs } = readConfig(this.env);
     const before = this.onlineAgentIds();
     const eligibleBefore = this.eligibleSet();
+    // Every ring prunes too: a wrap-up whose alarm has not run yet still ends on time.
+    this.endDueWrapUps(now);
     for (const ws of this.consoles()) {
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       // Every ring prunes: a console that pinged lately is kept without deserializing its attachment.
@@ -311,7 +351,7 @@ export class Switchboard extends DurableObject<Env> {
     // Computed here (once per wake-up) so that the prune below closes expired sessions' consoles.
     this.earliestExpiry();
     this.prune();
-    await this.ensurePruneAlarm();
+    await this.ensureAlarm();
   }
 
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -371,7 +411,7 @@ export class Switchboard extends DurableObject<Env> {
   /** `online`: pass it when overlaying many agents (computing it walks every socket). */
   private overlay(a: AgentView, online = this.onlineAgentIds()): AgentView {
     const on = online.has(a.id);
-    return { ...a, online: on, phoneReady: on && this.phones.get(a.id) === true };
+    return { ...a, online: on, phoneReady: on && this.phones.get(a.id) === true, wrapUpUntil: this.wrapUps.get(a.id) ?? null };
   }
 
   private agentViews(): AgentView[] {
@@ -384,7 +424,7 @@ export class Switchboard extends DurableObject<Env> {
     const online = this.onlineAgentIds();
     const ids = new Set<string>();
     for (const a of this.team?.values() ?? []) {
-      if (a.available && a.currentCallSid === null && online.has(a.id) && this.phones.get(a.id) === true) ids.add(a.id);
+      if (a.available && a.currentCallSid === null && !this.wrapUps.has(a.id) && online.has(a.id) && this.phones.get(a.id) === true) ids.add(a.id);
     }
     return ids;
   }
@@ -496,6 +536,25 @@ export class Switchboard extends DurableObject<Env> {
     return next;
   }
 
+  /**
+   * Ends every wrap-up that is over by `now`, telling the consoles; the caller re-rings (its
+   * eligibleSet taken before this call sees the agents gain).
+   */
+  private endDueWrapUps(now: number): void {
+    for (const [agentId, until] of this.wrapUps) {
+      if (until > now) continue;
+      this.forgetWrapUp(agentId, "time");
+      const a = this.team?.get(agentId);
+      if (a) this.broadcast({ type: "agent.updated", agent: this.overlay(this.restamp(a)) });
+    }
+  }
+
+  private forgetWrapUp(agentId: string, why: "ready" | "time" | "busy"): void {
+    this.wrapUps.delete(agentId);
+    this.ctx.storage.kv.delete(WRAP_UP_PREFIX + agentId);
+    log("agent.wrap_up_ended", { agentId, why });
+  }
+
   /** Reads the snapshot's D1 parts until no message about them arrived meanwhile. */
   private async readD1Settled(): Promise<{ voicemails: VoicemailView[]; history: CallView[] }> {
     const db = openDb(this.env.DB);
@@ -506,10 +565,15 @@ export class Switchboard extends DurableObject<Env> {
     }
   }
 
-  /** Set, or brought forward, to limits.ts pruneAlarmAt: never later than the earliest session expiry. */
-  private async ensurePruneAlarm(): Promise<void> {
-    if (this.consoles().size === 0) return;
-    const at = pruneAlarmAt(Date.now(), readConfig(this.env).pingTimeoutMs, this.earliestExpiry());
+  /**
+   * Set, or brought forward, to the earlier of limits.ts pruneAlarmAt (never later than the earliest
+   * session expiry; only with consoles open) and the earliest wrap-up end.
+   */
+  private async ensureAlarm(): Promise<void> {
+    const wrapUpEnd = Math.min(...this.wrapUps.values());
+    const prune = this.consoles().size === 0 ? Infinity : pruneAlarmAt(Date.now(), readConfig(this.env).pingTimeoutMs, this.earliestExpiry());
+    const at = Math.min(prune, wrapUpEnd);
+    if (at === Infinity) return;
     const set = await this.ctx.storage.getAlarm();
     if (set !== null && set <= at) return;
     await this.ctx.storage.setAlarm(at);

@@ -4,6 +4,7 @@ import { activeCallOf, agentState, ringingFor, ringingText, ringLabel, transferT
 import type { ConsoleStore } from "../store";
 import { Timer, WaitTime } from "./clock";
 import { startDrag, useDropTarget } from "./drag";
+import { WrapUp } from "./WrapUp";
 
 const LABELS = { offline: "Offline", unavailable: "Unavailable", available: "Available", ringing: "Ringing", "on-call": "On a call" };
 
@@ -50,6 +51,9 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
           />
           Available for calls
         </label>
+      </Show>
+      <Show when={!active() ? props.agent.wrapUpUntil : null}>
+        {(until) => <WrapUp until={until()} mine={mine()} pending={c.readying()} onReady={() => void c.ready()} />}
       </Show>
       <Show when={retrievingHere()}>
         <div class="call connected" data-testid="retrieving">

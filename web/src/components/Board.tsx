@@ -1,6 +1,8 @@
-import { createMemo, For, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { AgentView } from "../../../worker/protocol";
-import { activeCallOf, ringingFor } from "../board";
+import { activeCallOf } from "../board";
+import { offlineLabel, roster, shownColleagues } from "../roster";
+import { shortcutFor } from "../shortcuts";
 import { unlockAudio } from "../ringtone";
 import { createConsole } from "../store";
 import { AgentCard } from "./AgentCard";
@@ -9,20 +11,21 @@ import { ParkingLot } from "./ParkingLot";
 
 export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onSignedOut: () => void }) {
   const c = createConsole(props.me, props.phone, props.onSignedOut);
-  const agents = createMemo(() =>
-    Object.values(c.board.agents).sort((a, b) => (a.id === props.me.id ? -1 : b.id === props.me.id ? 1 : a.name.localeCompare(b.name))),
-  );
-  // Keyboard: Alt+Shift+A answers the oldest ring, Alt+Shift+D declines it, Alt+Shift+P parks my
-  // connected call, Alt+Shift+R retrieves the call in the lowest slot.
+  // The agents list (roster.ts): my card first, then colleagues busy, available, away; the offline
+  // ones only counted until asked for, so that 200 agents are not a wall to scroll past.
+  const [search, setSearch] = createSignal("");
+  const [showOffline, setShowOffline] = createSignal(false);
+  const list = createMemo(() => roster(c.board, props.me.id, search()));
+  const colleagues = createMemo(() => shownColleagues(list()));
+  const offline = () => list().groups.offline;
+  const shown = () => colleagues().length + offline().length;
+  // Keyboard: which key does what is decided by shortcutFor (shortcuts.ts); here it is only run.
   const onKey = (e: KeyboardEvent) => {
-    if (!e.altKey || !e.shiftKey) return;
-    const active = activeCallOf(c.board, props.me.id);
-    if (e.code === "KeyP" && active?.phase === "connected") return void c.park(active.callSid);
-    if (e.code === "KeyR" && !active) return c.retrieveFirst();
-    const ring = ringingFor(c.board, props.me.id)[0];
-    if (!ring || active) return;
-    if (e.code === "KeyA") void c.answer(ring.callSid);
-    if (e.code === "KeyD") void c.decline(ring.callSid);
+    const act = shortcutFor(c.board, props.me.id, e);
+    if (act?.action === "park") void c.park(act.callSid);
+    if (act?.action === "retrieve-first") c.retrieveFirst();
+    if (act?.action === "answer") void c.answer(act.callSid);
+    if (act?.action === "decline") void c.decline(act.callSid);
   };
   // A dragged element can vanish mid-drag (the call ended, or was parked by the keyboard): its own
   // dragend then never fires, so the document ends every drag.
@@ -104,7 +107,46 @@ export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onS
       <main class="layout" classList={{ "is-dragging": c.dragging() !== null }}>
         <section aria-label="Agents" class="agents">
           <Show when={c.board.synced} fallback={<p class="loading">Loading the board…</p>}>
-            <For each={agents()}>{(a) => <AgentCard agent={a} console={c} />}</For>
+            <Show when={list().me}>{(mine) => <AgentCard agent={mine()} console={c} />}</Show>
+            <Show when={list().colleagues > 0}>
+              <div class="roster-tools">
+                <input
+                  type="search"
+                  data-testid="agent-search"
+                  aria-label="Search agents by name"
+                  placeholder="Search agents"
+                  value={search()}
+                  onInput={(e) => setSearch(e.currentTarget.value)}
+                />
+                <span class="roster-count" data-testid="agent-count" aria-live="polite">
+                  {search().trim() ? `${shown()} of ${list().colleagues} colleagues` : `${list().colleagues} colleagues`}
+                </span>
+              </div>
+            </Show>
+            <div class="colleagues" data-testid="colleagues">
+              <For each={colleagues()}>{(a) => <AgentCard agent={a} console={c} />}</For>
+            </div>
+            <Show when={offline().length > 0}>
+              <button
+                class="offline-toggle quiet"
+                data-testid="offline-toggle"
+                aria-expanded={showOffline()}
+                aria-controls="offline-agents"
+                onClick={() => setShowOffline(!showOffline())}
+              >
+                {showOffline() ? "▾" : "▸"} {offlineLabel(offline().length)}
+              </button>
+              <Show when={showOffline()}>
+                <div class="colleagues offline" id="offline-agents" data-testid="offline-agents">
+                  <For each={offline()}>{(a) => <AgentCard agent={a} console={c} />}</For>
+                </div>
+              </Show>
+            </Show>
+            <Show when={search().trim() && shown() === 0}>
+              <p class="empty" data-testid="no-match">
+                No colleague's name matches “{search().trim()}”.
+              </p>
+            </Show>
           </Show>
         </section>
         <aside>
