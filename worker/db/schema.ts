@@ -13,6 +13,10 @@ export const agents = sqliteTable(
     passwordHash: text("password_hash").notNull(),
     role: text("role", { enum: ["agent", "admin"] }).notNull().default("agent"),
     available: integer("available", { mode: "boolean" }).notNull().default(false),
+    /** Why an unavailable agent is away (a reason from the admin's list, or "Missed 3 calls"); null when available. */
+    awayReason: text("away_reason"),
+    /** When the agent's status (available, or away with its reason) last changed: "how long in it". */
+    statusSince: integer("status_since"),
     /** A disabled agent cannot sign in, is signed out everywhere, and is never rung; their history stays. */
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     currentCallSid: text("current_call_sid"),
@@ -126,3 +130,24 @@ export const signInThrottle = sqliteTable("sign_in_throttle", {
   blockedUntil: integer("blocked_until").notNull(),
   lastFailureAt: integer("last_failure_at").notNull(),
 });
+
+/** The team's settings an admin edits: lists such as the away reasons and the call outcomes (JSON values). */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** A call's note and outcome, one per call, editable by its author (the agent who wrote it first). */
+export const callNotes = sqliteTable(
+  "call_notes",
+  {
+    callSid: text("call_sid").primaryKey(),
+    authorId: text("author_id").notNull(),
+    note: text("note").notNull(),
+    outcome: text("outcome"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("call_notes_author").on(t.authorId)],
+);
