@@ -38,6 +38,8 @@ export interface Config {
   parkTimeoutMs: number;
   /** After-call work: how long an agent whose call ended is not rung (0: never). */
   wrapUpMs: number;
+  /** Rings in a row an agent lets time out before they are set away ("Missed 3 calls"); 0: never. */
+  autoPauseAfter: number;
   /** Absolute, or null: the worker's own /audio/hold.wav. */
   holdMusicUrl: string | null;
   /** What a caller hears first in the lobby. */
@@ -134,6 +136,7 @@ function parseConfig(env: Env): Config {
     parkSlots: Math.floor(numberVar(env.PARK_SLOTS, 10, 1, 100, "PARK_SLOTS")),
     parkTimeoutMs: numberVar(env.PARK_TIMEOUT_SECONDS, 180, 1, 3600, "PARK_TIMEOUT_SECONDS") * 1000,
     wrapUpMs: numberVar(env.WRAP_UP_SECONDS, 30, 0, 3600, "WRAP_UP_SECONDS") * 1000,
+    autoPauseAfter: Math.floor(numberVar(env.AUTO_PAUSE_AFTER, 3, 0, 100, "AUTO_PAUSE_AFTER")),
     holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
     lobbyGreeting: env.LOBBY_GREETING || "Thank you for calling. Please hold while we find someone to take your call.",
     retention: {

@@ -53,6 +53,8 @@ export interface Env {
   PARK_TIMEOUT_SECONDS?: string;
   /** Seconds of wrap-up after a connected call ends, when the agent is not rung (default 30; 0: off). */
   WRAP_UP_SECONDS?: string;
+  /** Rings in a row an agent lets time out before they are set away, "Missed 3 calls" (default 3; 0: off). */
+  AUTO_PAUSE_AFTER?: string;
   /** Audio file a parked caller hears, looped (default: the worker's own /audio/hold.wav). */
   HOLD_MUSIC_URL?: string;
   /** Days a voicemail is kept (its recording deleted at the carrier, then the row; default 90). */

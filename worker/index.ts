@@ -2,10 +2,12 @@ import { exports } from "cloudflare:workers";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { agentRoutes } from "./api/agents";
+import { callOutcomeRoutes } from "./api/callOutcomes";
 import { callRoutes } from "./api/calls";
 import { consoleRoutes } from "./api/console";
 import { sameOriginWrites } from "./api/sameOrigin";
 import { sessionRoutes } from "./api/session";
+import { statusRoutes } from "./api/status";
 import { voicemailRoutes } from "./api/voicemails";
 import { voiceTokenRoutes } from "./api/voiceToken";
 import { readConfig } from "./config";
@@ -47,9 +49,11 @@ app.use("/api/*", async (c, next) => {
 
 app.route("/twilio", twilioRoutes);
 app.route("/api", sessionRoutes);
+app.route("/api", statusRoutes);
 app.route("/api", consoleRoutes);
 app.route("/api", voiceTokenRoutes);
 app.route("/api", voicemailRoutes);
+app.route("/api", callOutcomeRoutes);
 app.route("/api/agents", agentRoutes);
 app.route("/api/calls", callRoutes);
 app.route("/sim", simulatorRoutes);

@@ -68,6 +68,14 @@ export interface AgentView {
    */
   wrapUpUntil: number | null;
   /**
+   * Why an unavailable agent is away: a reason from the admin's list (GET /api/settings/away-reasons),
+   * "Missed 3 calls" (auto-pause, AUTO_PAUSE_AFTER), or null: available, or away with no reason (the
+   * old PUT /api/me/availability {available: false}).
+   */
+  awayReason: string | null;
+  /** When (epoch ms) the agent's status (available, or away with its reason) last changed; null: never since the column existed. */
+  statusSince: number | null;
+  /**
    * Grows with every change of this view, assigned by the switchboard (one counter for every agent,
    * kept in its storage): the feed, snapshots and HTTP replies can cross, and a console keeps the view
    * with the highest version (agentViewIsNewer).
@@ -163,6 +171,38 @@ export interface CallView {
   endedAt: number | null;
   /** Grows with every change of this call: a console keeps the view with the highest seq. */
   seq: number;
+  /**
+   * The agent's note and outcome (PUT /api/calls/{sid}/note). Only the snapshot's `history` items
+   * carry it (read from D1), null when none was written; live calls and call.* messages leave it out:
+   * a console keeps notes by CallSid from the snapshot and from call.noted.
+   */
+  note?: CallNote | null;
+}
+
+/** A call's note and the outcome its agent picked, kept with the call (one per call). */
+export interface CallNote {
+  text: string;
+  /** One of the admin's call outcomes (GET /api/settings/call-outcomes) when written, or null. */
+  outcome: string | null;
+  /** Who wrote it first: the agent who answered the call, and the only one who may edit it. */
+  authorId: string;
+  updatedAt: number;
+}
+
+/** The call outcomes a team starts with, until an admin edits the list. */
+export const DEFAULT_CALL_OUTCOMES: readonly string[] = ["Resolved", "Follow-up", "Spam"];
+export const CALL_OUTCOME_LIMITS = { maxItems: 20, maxLength: 40 } as const;
+export const CALL_NOTE_MAX_LENGTH = 2000;
+
+/** Body of PUT /api/calls/{sid}/note; its 200 answer is { note: CallNote }. */
+export interface CallNoteRequest {
+  note: string;
+  outcome: string | null;
+}
+
+/** Body of PUT /api/settings/call-outcomes, and of both its answer and GET's. */
+export interface CallOutcomesBody {
+  outcomes: string[];
 }
 
 export interface VoicemailView {
@@ -247,9 +287,13 @@ export type ServerMessage =
   /** The park timeout: the call rings its parker (call.ringTargets), or everyone. */
   | { type: "call.recalled"; call: CallView }
   | { type: "call.ended"; call: CallView }
+  /** A call's note was saved (PUT /api/calls/{sid}/note): every console shows it in the history. */
+  | { type: "call.noted"; callSid: string; note: CallNote }
   | { type: "agent.updated"; agent: AgentView }
   /** `version`: the agent's view after this change (see AgentView.version). */
   | { type: "agent.presence"; agentId: string; online: boolean; version: number }
+  /** Sent to the paused agent's own consoles only: they let `missed` rings in a row time out, and are now away (`reason`). */
+  | { type: "agent.paused"; agentId: string; reason: string; missed: number }
   | { type: "agent.removed"; agentId: string }
   | { type: "voicemail.created"; voicemail: VoicemailView }
   | { type: "voicemail.updated"; voicemail: VoicemailView }
@@ -274,8 +318,10 @@ export const SERVER_MESSAGE_TYPES = [
   "call.transfer_failed",
   "call.recalled",
   "call.ended",
+  "call.noted",
   "agent.updated",
   "agent.presence",
+  "agent.paused",
   "agent.removed",
   "voicemail.created",
   "voicemail.updated",
@@ -356,6 +402,25 @@ export interface PhoneStateRequest {
   ready: boolean;
   /** Why not, when not ready (kept in the log; the console's own banner says it to the agent). */
   reason?: string;
+}
+
+/** The away reasons an admin has not edited yet (settings key "away_reasons"). */
+export const DEFAULT_AWAY_REASONS = ["Break", "Lunch", "Training", "Meeting"] as const;
+/** An away reason: trimmed, 1–40 characters; a list holds at most 20. */
+export const AWAY_REASON_MAX_LENGTH = 40;
+export const AWAY_REASONS_MAX = 20;
+
+/** The away reason auto-pause sets (AUTO_PAUSE_AFTER). */
+export function missedCallsReason(missed: number): string {
+  return `Missed ${missed} call${missed === 1 ? "" : "s"}`;
+}
+
+/** Body of PUT /api/me/status: available, or away with a reason from the admin's list. */
+export type StatusRequest = { status: "available" } | { status: "away"; reason: string };
+
+/** Body of GET and PUT /api/settings/away-reasons. */
+export interface AwayReasonsBody {
+  reasons: string[];
 }
 
 /** Body of every 4xx/5xx answer of the API. */

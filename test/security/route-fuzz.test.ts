@@ -89,6 +89,7 @@ const ROUTES: Route[] = [
   { method: "PUT", path: "/api/me/phone", as: "agent", body: "json", template: () => ({ ready: false, reason: "fuzz" }) },
   { method: "PUT", path: "/api/me/availability", as: "agent", body: "json", template: () => ({ available: false }) },
   { method: "POST", path: "/api/me/ready", as: "agent", body: "bodyless" },
+  { method: "PUT", path: "/api/me/status", as: "agent", body: "json", template: () => ({ status: "away", reason: "Lunch" }) },
   { method: "GET", path: "/api/console", as: "agent", body: "reads-none" },
   { method: "GET", path: "/api/voice-token", as: "agent", body: "reads-none" },
   { method: "GET", path: "/api/voicemails", as: "agent", body: "reads-none" },
@@ -107,6 +108,12 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/api/calls/:sid/retrieve", as: "agent", body: "bodyless", params: (w) => ({ sid: w.callSid }) },
   { method: "POST", path: "/api/calls/:sid/transfer", as: "agent", body: "json", params: (w) => ({ sid: w.callSid }), template: (w) => ({ to: w.other.id }) },
   { method: "GET", path: "/api/calls/:sid", as: "agent", body: "reads-none", params: (w) => ({ sid: w.callSid }) },
+  { method: "PUT", path: "/api/calls/:sid/note", as: "agent", body: "json", params: (w) => ({ sid: w.callSid }), template: () => ({ note: "Called about an invoice", outcome: "Resolved" }) },
+  // ---- settings ----
+  { method: "GET", path: "/api/settings/away-reasons", as: "agent", body: "reads-none" },
+  { method: "PUT", path: "/api/settings/away-reasons", as: "admin", body: "json", template: () => ({ reasons: ["Break", "Lunch", "Training", "Meeting"] }) },
+  { method: "GET", path: "/api/settings/call-outcomes", as: "agent", body: "reads-none" },
+  { method: "PUT", path: "/api/settings/call-outcomes", as: "admin", body: "json", template: () => ({ outcomes: ["Resolved", "Follow-up", "Spam"] }) },
   // ---- Twilio's webhooks ----
   { method: "POST", path: "/twilio/voice", as: "twilio", body: "form", form: (w) => form(w, { From: "+15551230001", To: "+15559990000" }), breaks: { CallSid: NOT_A_SID } },
   {

@@ -89,7 +89,7 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
 
   it("B and C click Answer in the same instant: exactly one is connected, the other is told calmly", async () => {
     const p = await team();
-    await card(p.alice, "alice").getByTestId("availability-toggle").uncheck();
+    await card(p.alice, "alice").getByTestId("status-picker").selectOption("away:Break");
     await expect.poll(() => card(p.bob, "alice").getAttribute("data-state")).toBe("unavailable");
     const { callSid } = await placeCall();
     await pressAtOnce(ring(p.bob, "bob").getByTestId("answer"), ring(p.carol, "carol").getByTestId("answer"));
@@ -109,7 +109,7 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
 
   it("one declines, the others are still rung (one fewer), and another answers", async () => {
     const p = await team();
-    await card(p.carol, "carol").getByTestId("availability-toggle").uncheck();
+    await card(p.carol, "carol").getByTestId("status-picker").selectOption("away:Break");
     await expect.poll(() => card(p.alice, "carol").getAttribute("data-state")).toBe("unavailable");
     const { callSid, from } = await placeCall();
     await ring(p.alice, "alice").getByTestId("answer").waitFor();
@@ -161,7 +161,7 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
 
   it("does not ring an unavailable agent", async () => {
     const p = await team();
-    await card(p.carol, "carol").getByTestId("availability-toggle").uncheck();
+    await card(p.carol, "carol").getByTestId("status-picker").selectOption("away:Break");
     await expect.poll(() => card(p.alice, "carol").getAttribute("data-state")).toBe("unavailable");
     const { callSid, from } = await placeCall();
     await ring(p.alice, "alice").getByTestId("answer").waitFor();
@@ -207,7 +207,7 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
 
   it("three callers and two free agents: Answer and Alt+Shift+A take the oldest first; the third waits in line until an agent is free", async () => {
     const p = await team();
-    await card(p.carol, "carol").getByTestId("availability-toggle").uncheck();
+    await card(p.carol, "carol").getByTestId("status-picker").selectOption("away:Break");
     await expect.poll(() => card(p.alice, "carol").getAttribute("data-state")).toBe("unavailable");
     // One after the other, each seen ringing before the next calls: their order is known.
     const callers: { callSid: string; from: string }[] = [];
@@ -260,7 +260,7 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
 
   it("answers and declines from the keyboard alone, and mutes (at the carrier too)", async () => {
     const p = await team();
-    await card(p.carol, "carol").getByTestId("availability-toggle").uncheck();
+    await card(p.carol, "carol").getByTestId("status-picker").selectOption("away:Break");
     await expect.poll(() => card(p.bob, "carol").getAttribute("data-state")).toBe("unavailable");
     const { callSid } = await placeCall();
     await ring(p.alice, "alice").getByTestId("answer").waitFor();
@@ -341,10 +341,15 @@ describe.skipIf(!baseUrl)("the agent console in Chromium", () => {
     await alice.getByRole("button", { name: "Sign in" }).waitFor();
     const bob = await signIn("bob");
     await bob.context().clearCookies(); // as if the session expired
-    // The console's next request finds the session gone: Bob's toggle, pressed at once if the board is
+    // The console's next request finds the session gone: Bob's status picker, changed at once if the board is
     // still there (the phone's readiness report, sent again when the board's snapshot comes after the
     // phone registered, may have found out first).
-    await bob.evaluate(() => document.querySelector<HTMLElement>("[data-testid=agent-card-bob] [data-testid=availability-toggle]")?.click());
+    await bob.evaluate(() => {
+      const picker = document.querySelector<HTMLSelectElement>("[data-testid=agent-card-bob] [data-testid=status-picker]");
+      if (!picker) return;
+      picker.value = "away:Break";
+      picker.dispatchEvent(new Event("change", { bubbles: true }));
+    });
     await bob.getByRole("button", { name: "Sign in" }).waitFor();
     expect(await bob.getByTestId("connection-status").count()).toBe(0);
     await expect(bob.locator(".notice.problem").count()).resolves.toBe(0);

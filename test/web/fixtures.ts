@@ -10,6 +10,8 @@ export const agent = (id: string, over: Partial<AgentView> = {}): AgentView => (
   lastCallEndedAt: null,
   phoneReady: true,
   wrapUpUntil: null,
+  awayReason: null,
+  statusSince: null,
   version: 1,
   ...over,
 });

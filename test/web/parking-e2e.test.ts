@@ -147,7 +147,7 @@ describe.skipIf(!baseUrl)("parking, retrieval and transfers in Chromium", () => 
     const p = await team();
     const call = await answered(p, "alice");
     // Bob is not free (he is unavailable): his card refuses the drop, Carol's accepts it.
-    await card(p.bob, "bob").getByTestId("availability-toggle").uncheck();
+    await card(p.bob, "bob").getByTestId("status-picker").selectOption("away:Break");
     await expect.poll(() => card(p.alice, "bob").getAttribute("data-state")).toBe("unavailable");
     // Picked up, the call outlines where it may land: Carol's card and the lot, not Bob's.
     await card(p.alice, "alice").getByTestId("active-call").hover();

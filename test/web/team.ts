@@ -196,8 +196,9 @@ export async function team(wires: Partial<Record<Who, Wires>> = {}): Promise<Rec
   const pages = await Promise.all(AGENTS.map((who) => signIn(who, wires[who])));
   const byName = Object.fromEntries(AGENTS.map((w, i) => [w, pages[i]!])) as Record<Who, Page>;
   for (const [who, page] of Object.entries(byName)) {
-    const toggle = page.getByTestId(`agent-card-${who}`).getByTestId("availability-toggle");
-    if (!(await toggle.isChecked())) await toggle.check();
+    // Available, whatever status the previous test left (Away with a reason, or auto-paused).
+    const picker = page.getByTestId(`agent-card-${who}`).getByTestId("status-picker");
+    if ((await picker.inputValue()) !== "available") await picker.selectOption("available");
   }
   // A wrap-up left by the previous test's hang-up (WRAP_UP_SECONDS) ends now: everyone rings from the start.
   for (const [who, page] of Object.entries(byName)) {

@@ -11,7 +11,7 @@ describe.skipIf(!baseUrl)("wrap-up in the console", () => {
   it("after a hang-up the agent is in wrap-up on every console and not rung; Ready ends it and the waiting caller rings them", async () => {
     const p = await team();
     // Alice alone takes calls: a caller she does not ring waits in line.
-    for (const who of ["bob", "carol"] as const) await card(p[who], who).getByTestId("availability-toggle").uncheck();
+    for (const who of ["bob", "carol"] as const) await card(p[who], who).getByTestId("status-picker").selectOption("away:Break");
     for (const who of ["bob", "carol"] as const) await expect.poll(() => card(p.alice, who).getAttribute("data-state")).toBe("unavailable");
 
     const first = await placeCall();

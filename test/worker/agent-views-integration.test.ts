@@ -47,7 +47,7 @@ describe("what a console is told about colleagues", () => {
     const snap = consoleA.messages[0];
     if (snap?.type !== "snapshot") throw new Error("the first frame must be the snapshot");
     expect(Object.keys(snap.agents.find((x) => x.id === b.id)!).sort()).toEqual(
-      ["available", "currentCallSid", "id", "lastCallEndedAt", "name", "online", "phoneReady", "version", "wrapUpUntil"],
+      ["available", "awayReason", "currentCallSid", "id", "lastCallEndedAt", "name", "online", "phoneReady", "statusSince", "version", "wrapUpUntil"],
     );
 
     // The admin API: every agent with e-mail, role and whether disabled, over the switchboard's live view.

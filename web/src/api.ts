@@ -2,12 +2,17 @@
 import type {
   AgentView,
   ApiError,
+  AwayReasonsBody,
+  CallNote,
+  CallNoteRequest,
+  CallOutcomesBody,
   ClaimResponse,
   MeResponse,
   ParkResponse,
   PhoneStateRequest,
   ReleaseRequest,
   RetrieveResponse,
+  StatusRequest,
   TransferRequest,
   TransferResponse,
 } from "../../worker/protocol";
@@ -55,6 +60,9 @@ export const api = {
     await call("DELETE", "/api/session");
   },
   setAvailable: async (available: boolean) => ok(await call<{ agent: AgentView } | ApiError>("PUT", "/api/me/availability", { available })),
+  /** Available, or Away with a reason from the admin's list (awayReasons). */
+  setStatus: async (status: StatusRequest) => ok(await call<{ agent: AgentView } | ApiError>("PUT", "/api/me/status", status)),
+  awayReasons: async () => ok(await call<AwayReasonsBody | ApiError>("GET", "/api/settings/away-reasons")).reasons,
   /** Ends this agent's wrap-up early: rung again at once. null: 409, not in wrap-up (it ended on its own meanwhile). */
   ready: async () => {
     const r = await call<{ agent: AgentView } | ApiError>("POST", "/api/me/ready");
@@ -90,6 +98,11 @@ export const api = {
   },
   transfer: async (callSid: string, to: string) =>
     ok(await call<TransferResponse | ApiError>("POST", `/api/calls/${callSid}/transfer`, { to } satisfies TransferRequest)),
+  /** The outcomes a call's note may pick (the admin's list). */
+  callOutcomes: async () => ok(await call<CallOutcomesBody | ApiError>("GET", "/api/settings/call-outcomes")),
+  /** Saves my note and outcome for a call I answered (or whose note I wrote). */
+  saveNote: async (callSid: string, note: string, outcome: string | null) =>
+    ok(await call<{ note: CallNote } | ApiError>("PUT", `/api/calls/${callSid}/note`, { note, outcome } satisfies CallNoteRequest)),
   voiceToken: async () => ok(await call<{ token: string }>("GET", "/api/voice-token")),
   placeTestCall: async (from: string) => ok(await call<{ callSid: string }>("POST", "/sim/calls", { from })),
   hangUpTestCall: async (callSid: string) => ok(await call<unknown>("POST", `/sim/calls/${callSid}/hangup`)),

@@ -1,5 +1,5 @@
 // The board's state as a pure reducer over the switchboard's messages. Components only read it.
-import { agentViewIsNewer, ringsAgent, type AgentView, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
+import { agentViewIsNewer, ringsAgent, type AgentView, type CallNote, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
 
 export interface BoardState {
   /** False until the first snapshot: nothing is shown as true before the server said so. */
@@ -10,11 +10,13 @@ export interface BoardState {
   /** Ended calls, newest first. */
   history: CallView[];
   voicemails: VoicemailView[];
+  /** Calls' notes by CallSid: from the snapshot's history, then call.noted (call.* messages carry none). */
+  notes: Record<string, CallNote>;
 }
 
 const HISTORY = 20;
 
-export const emptyBoard: BoardState = { synced: false, agents: {}, calls: {}, history: [], voicemails: [] };
+export const emptyBoard: BoardState = { synced: false, agents: {}, calls: {}, history: [], voicemails: [], notes: {} };
 
 export function apply(state: BoardState, msg: ServerMessage): BoardState {
   switch (msg.type) {
@@ -28,7 +30,13 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
         calls: Object.fromEntries(msg.calls.map((c) => [c.callSid, c])),
         history: msg.history.slice(0, HISTORY),
         voicemails: msg.voicemails,
+        // A note saved while the snapshot was built may be newer than its copy in the history.
+        notes: Object.fromEntries(
+          msg.history.flatMap((h) => (h.note ? [[h.callSid, newerNote(state.notes[h.callSid], h.note)] as const] : [])),
+        ),
       };
+    case "call.noted":
+      return { ...state, notes: { ...state.notes, [msg.callSid]: newerNote(state.notes[msg.callSid], msg.note) } };
     case "agent.updated":
       return applyAgentView(state, msg.agent);
     case "agent.presence": {
@@ -38,6 +46,9 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
       const phoneReady = msg.online && agent.phoneReady;
       return { ...state, agents: { ...state.agents, [msg.agentId]: { ...agent, online: msg.online, phoneReady, version: msg.version } } };
     }
+    case "agent.paused":
+      // Only a notice (notices.ts): the agent's new status comes as agent.updated.
+      return state;
     case "agent.removed": {
       const { [msg.agentId]: _gone, ...agents } = state.agents;
       return { ...state, agents };
@@ -52,6 +63,15 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
     default:
       return applyCall(state, msg.call);
   }
+}
+
+/** Whether `me` may write this call's note: they answered it and nobody wrote one, or they wrote it (the server's rule). */
+export function mayWriteNote(call: CallView, note: CallNote | undefined, me: string): boolean {
+  return note ? note.authorId === me : call.answeredBy === me;
+}
+
+function newerNote(held: CallNote | undefined, incoming: CallNote): CallNote {
+  return held && held.updatedAt > incoming.updatedAt ? held : incoming;
 }
 
 /**

@@ -50,6 +50,11 @@ export function noticesFor(before: BoardState, after: BoardState, msg: ServerMes
     case "voicemail.created":
       out.push({ text: `New voicemail from ${msg.voicemail.from}`, tone: "info" });
       break;
+    case "agent.paused":
+      if (msg.agentId === me) {
+        out.push({ text: `You missed ${msg.missed} call${msg.missed === 1 ? "" : "s"} in a row and are now Away (${msg.reason}). Set yourself Available to take calls again.`, tone: "problem" });
+      }
+      break;
   }
   return out;
 }

@@ -7,7 +7,8 @@
 // are the board component's.
 import { createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import type { AgentView, ClaimResponse, RetrieveResponse, ServerMessage } from "../../worker/protocol";
+import type { AgentView, ClaimResponse, RetrieveResponse, ServerMessage, StatusRequest } from "../../worker/protocol";
+import { DEFAULT_AWAY_REASONS } from "../../worker/protocol";
 import { api, ApiFailure, SignedOut } from "./api";
 import { activeCallOf, apply, type BoardState, type CallDrag, type DropAction, emptyBoard, firstRetrievable, ringingFor } from "./board";
 import { connectConsole, type Link, type LinkStatus } from "./connection";
@@ -81,6 +82,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     for (const call of rung) notifyRing(call.callSid, call.from);
     // The server forgets a phone's readiness when the agent's last console goes offline: say it again.
     if (msg.type === "snapshot") tellServerPhone(true);
+    if (msg.type === "snapshot") loadOutcomes();
     reviewPhoneLegs();
     setRinging(ringingFor(current, me.id).length > 0 && !activeCallOf(current, me.id));
   }
@@ -347,6 +349,14 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   };
 
   const setAvailable = (available: boolean) => guarded(async () => showAgent((await api.setAvailable(available)).agent));
+  /** Available, or Away with a reason from the admin's list. */
+  const setStatus = (status: StatusRequest) => guarded(async () => showAgent((await api.setStatus(status)).agent));
+  /** The admin's away reasons, read when my card's status picker appears. */
+  const [awayReasons, setAwayReasons] = createSignal<string[]>([...DEFAULT_AWAY_REASONS]);
+  const loadAwayReasons = () =>
+    guarded(async () => {
+      setAwayReasons(await api.awayReasons());
+    });
 
   /** Ready: ends my wrap-up early. Held while the request is out, so that one press sends one. */
   const [readying, setReadying] = createSignal(false);
@@ -367,6 +377,26 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
       const from = "+1555" + String(Math.floor(1000000 + Math.random() * 8999999));
       await api.placeTestCall(from);
     });
+
+  /** The admin's call outcomes for the note editor, read again on every (re)connection. */
+  const [outcomes, setOutcomes] = createSignal<string[]>([]);
+  function loadOutcomes(): void {
+    api.callOutcomes().then(
+      (r) => setOutcomes(r.outcomes),
+      (e) => (e instanceof SignedOut ? onSignedOut() : undefined),
+    );
+  }
+
+  /** Saves my note and outcome for a call; shown at once (the feed's call.noted follows). True when saved. */
+  const saveNote = async (callSid: string, note: string, outcome: string | null): Promise<boolean> => {
+    let saved = false;
+    await guarded(async () => {
+      const r = await api.saveNote(callSid, note, outcome);
+      onMessage({ type: "call.noted", callSid, note: r.note });
+      saved = true;
+    }, "Could not save the note");
+    return saved;
+  };
 
   const callerHangsUp = (callSid: string) => guarded(async () => void (await api.hangUpTestCall(callSid)));
 
@@ -407,10 +437,15 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     setDragging,
     toggleMute,
     setAvailable,
+    setStatus,
+    awayReasons,
+    loadAwayReasons,
     ready,
     readying,
     placeTestCall,
     callerHangsUp,
+    outcomes,
+    saveNote,
     signOut,
     dismiss: (id: number) => setNotices((all) => all.filter((n) => n.id !== id)),
   };

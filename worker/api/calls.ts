@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { getAgent } from "../db/agents";
+import { callNote, callOutcomes, recordedAnswerer, saveCallNote } from "../db/callNotes";
 import { type AppEnv, type Ctx, HttpError, jsonBody } from "../http";
 import { log } from "../log";
 import {
   AGENT_ID_PATTERN,
+  CALL_NOTE_MAX_LENGTH,
   CALL_SID_PATTERN,
   type ClaimResponse,
   type ParkResponse,
@@ -115,4 +117,26 @@ callRoutes.get("/:sid", async (c) => {
   const call = (await switchboard(c.env).liveCall(sid)) ?? (await stub.view());
   if (!call) throw new HttpError(404, `no call ${sid}`);
   return c.json({ call });
+});
+
+const noteBody = z.strictObject({ note: z.string().max(CALL_NOTE_MAX_LENGTH), outcome: z.string().nullable() });
+
+// The answering agent's note and outcome, during or after the call. The agent who answered it may
+// write it (D1's row, or the call session's view while D1 lags behind); once written, only its author.
+callRoutes.put("/:sid/note", async (c) => {
+  const { note, outcome } = await jsonBody(c, noteBody);
+  const { sid, stub } = callSession(c);
+  const me = c.var.agent.id;
+  const db = c.var.db;
+  const [existing, recorded, live] = await Promise.all([callNote(db, sid), recordedAnswerer(db, sid), stub.view()]);
+  if (!existing && !recorded && !live) throw new HttpError(404, `no call ${sid}`);
+  if (existing ? existing.authorId !== me : (live?.answeredBy ?? recorded?.answeredBy ?? null) !== me) {
+    throw new HttpError(403, existing ? "only the agent who wrote this note may edit it" : "only the agent who answered this call may write its note");
+  }
+  if (outcome !== null && !(await callOutcomes(db)).includes(outcome)) throw new HttpError(400, `"${outcome}" is not one of the call outcomes`);
+  const saved = await saveCallNote(db, sid, me, note, outcome, Date.now());
+  if (!saved) throw new HttpError(403, "only the agent who wrote this note may edit it");
+  await switchboard(c.env).publish([{ type: "call.noted", callSid: sid, note: saved }]);
+  log("api.call_noted", { callSid: sid, agentId: me, outcome, length: note.length });
+  return c.json({ note: saved });
 });

@@ -90,7 +90,10 @@ sessionRoutes.put("/me/phone", requireSession, async (c) => {
 
 sessionRoutes.put("/me/availability", requireSession, async (c) => {
   const { available } = await jsonBody(c, z.strictObject({ available: z.boolean() }));
-  const row = await updateAgent(c.var.db, c.var.agent.id, { available });
+  // The old toggle, kept for existing clients: true is Available, false is Away with no reason
+  // (PUT /api/me/status sets a reason). A repeat keeps the time in status.
+  const same = c.var.agent.available === available && (available || c.var.agent.awayReason === null);
+  const row = await updateAgent(c.var.db, c.var.agent.id, same ? { available } : { available, awayReason: null, statusSince: Date.now() });
   if (!row) throw new HttpError(404, "your agent no longer exists");
   const board = switchboard(c.env);
   await board.publish([{ type: "agent.updated", agent: agentView(row) }]);

@@ -379,8 +379,8 @@ export class CallSession extends DurableObject<Env> {
       const entries = pending.map((p) => p.entry);
       try {
         // The consoles first: D1 is a projection and must not stand between a decision and them.
-        const { messages, agents } = outboxMessages(entries);
-        await switchboard(this.env).publish(messages, agents);
+        const { messages, agents, unanswered } = outboxMessages(entries);
+        await switchboard(this.env).publish(messages, agents, unanswered);
         await applyEntries(db, entries);
         // Entries decided (or folded) while these were applied stay, in order, for the next turn.
         const done = new Set(pending.map((p) => p.key));

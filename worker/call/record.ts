@@ -34,17 +34,20 @@ type Stmt = BatchItem<"sqlite">;
  * What the consoles must be told, in order, and the agents' changes: published before D1 is written,
  * because D1 is a projection and must not stand between a decision and the consoles.
  */
-export function outboxMessages(entries: OutboxEntry[]): { messages: ServerMessage[]; agents: AgentPatch[] } {
+export function outboxMessages(entries: OutboxEntry[]): { messages: ServerMessage[]; agents: AgentPatch[]; unanswered: string[] } {
   const messages: ServerMessage[] = [];
   const agents: AgentPatch[] = [];
+  // Waits that ended with nobody answering in time (not "everyone declined"): auto-pause counts them.
+  const unanswered: string[] = [];
   for (const { call, effects } of entries) {
     for (const e of effects) {
       if (e.type === "publish") messages.push(e.message);
+      else if (e.type === "record" && e.event === "no_answer" && e.detail?.reason === "no_answer") unanswered.push(call.callSid);
       else if (e.type === "agentBusy") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: true, at: 0, callEnded: false, wrapUp: false });
       else if (e.type === "agentFree") agents.push({ agentId: e.agentId, callSid: call.callSid, busy: false, at: e.at, callEnded: e.callEnded, wrapUp: e.callEnded && call.phase === "ended" });
     }
   }
-  return { messages, agents };
+  return { messages, agents, unanswered };
 }
 
 /** Writes the entries to D1 in one batch (one transaction). */

@@ -20,6 +20,8 @@ export function agentView(row: AgentRow): AgentView {
     phoneReady: false,
     // Only the switchboard knows (its storage): D1 does not keep wrap-up.
     wrapUpUntil: null,
+    awayReason: row.available ? null : row.awayReason,
+    statusSince: row.statusSince,
     version: 0,
   };
 }
@@ -75,7 +77,7 @@ export async function insertAgent(db: Db, a: NewAgent, now: number): Promise<Age
 export async function updateAgent(
   db: Db,
   id: string,
-  patch: Partial<Pick<AgentRow, "name" | "email" | "passwordHash" | "role" | "available" | "disabled">>,
+  patch: Partial<Pick<AgentRow, "name" | "email" | "passwordHash" | "role" | "available" | "awayReason" | "statusSince" | "disabled">>,
 ): Promise<AgentRow | undefined> {
   const values = patch.email ? { ...patch, email: patch.email.trim().toLowerCase() } : patch;
   const [row] = await db.update(agents).set(values).where(eq(agents.id, id)).returning();

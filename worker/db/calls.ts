@@ -1,6 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import type { CallView } from "../protocol";
 import type { Db } from "./client";
+import { notesOf } from "./callNotes";
 import { calls } from "./schema";
 
 const HISTORY = 20;
@@ -8,6 +9,10 @@ const HISTORY = 20;
 /** The latest ended calls for the consoles' history; ring details live in ring_events. */
 export async function recentEndedCalls(db: Db): Promise<CallView[]> {
   const rows = await db.select().from(calls).where(eq(calls.status, "ended")).orderBy(desc(calls.endedAt)).limit(HISTORY);
+  const notes = await notesOf(
+    db,
+    rows.map((r) => r.callSid),
+  );
   return rows.map((r) => ({
     callSid: r.callSid,
     from: r.from,
@@ -27,6 +32,7 @@ export async function recentEndedCalls(db: Db): Promise<CallView[]> {
     answeredAt: r.answeredAt,
     endedAt: r.endedAt,
     seq: r.seq,
+    note: notes.get(r.callSid) ?? null,
   }));
 }
 

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { agentView, listTeam } from "../db/agents";
+import { agentView, listTeam, updateAgent } from "../db/agents";
 import { openDb } from "../db/client";
 import { recentEndedCalls } from "../db/calls";
 import { recentVoicemails } from "../db/voicemails";
@@ -8,7 +8,7 @@ import type { AgentPatch } from "../call/record";
 import type { AgentFacts } from "../call/machine";
 import type { Env } from "../env";
 import { log } from "../log";
-import { type AgentView, type CallView, isEligible, PING, PONG, ringsAgent, type ServerMessage, type VoicemailView, isCallMessage } from "../protocol";
+import { type AgentView, type CallView, isEligible, missedCallsReason, PING, PONG, ringsAgent, type ServerMessage, type VoicemailView, isCallMessage } from "../protocol";
 import { isLive, isStale, newerCall, waitingAhead } from "./board";
 import { CLOSE, type SessionEnd } from "../protocol";
 import { CARRIER_NAME } from "../../simulator/SimCarrier";
@@ -18,6 +18,8 @@ const CALL_PREFIX = "call:";
 const PHONE_PREFIX = "phone:";
 /** An agent's wrap-up end (epoch ms), kept in storage so that an eviction does not let them ring early. */
 const WRAP_UP_PREFIX = "wrap-up:";
+/** An agent's rings in a row that timed out unanswered (auto-pause, AUTO_PAUSE_AFTER). */
+const MISSED_PREFIX = "missed:";
 /** The last agent view version handed out (AgentView.version). */
 const VERSION_KEY = "agent-version";
 /** Header the worker sets after checking the session; the object is not reachable from outside. */
@@ -61,6 +63,8 @@ export class Switchboard extends DurableObject<Env> {
   private phones: Map<string, boolean>;
   /** Agents in wrap-up, and when it ends (AgentView.wrapUpUntil); mirrored in storage under WRAP_UP_PREFIX. */
   private wrapUps: Map<string, number>;
+  /** Each agent's rings in a row that timed out unanswered; mirrored in storage under MISSED_PREFIX. */
+  private missed: Map<string, number>;
   /** Each agent's recent upgrades (limits.ts admitConnect). Lost with the object: that forgives at most one window. */
   private connects = new Map<string, number[]>();
   /** The earliest session expiry of the open consoles (Infinity: none), or null until computed in this wake-up. */
@@ -76,6 +80,7 @@ export class Switchboard extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.phones = new Map([...ctx.storage.kv.list<boolean>({ prefix: PHONE_PREFIX })].map(([k, v]) => [k.slice(PHONE_PREFIX.length), v]));
     this.wrapUps = new Map([...ctx.storage.kv.list<number>({ prefix: WRAP_UP_PREFIX })].map(([k, v]) => [k.slice(WRAP_UP_PREFIX.length), v]));
+    this.missed = new Map([...ctx.storage.kv.list<number>({ prefix: MISSED_PREFIX })].map(([k, v]) => [k.slice(MISSED_PREFIX.length), v]));
     // Restored after eviction, so versions only grow. The clock is a floor for a switchboard whose
     // storage is gone (a fresh one): its versions still start above what consoles may hold from before.
     this.version = Math.max(ctx.storage.kv.get<number>(VERSION_KEY) ?? 0, Date.now());
@@ -135,8 +140,10 @@ export class Switchboard extends DurableObject<Env> {
   /**
    * Called by call sessions and the API, in the order things happened for each call. `agents`: the
    * call sessions' changes to who holds a call, applied to the team before anyone is re-rung.
+   * `unanswered`: the calls whose wait ended with nobody answering (no_answer, not declines): every
+   * agent such a call was still ringing then missed a ring (auto-pause, AUTO_PAUSE_AFTER).
    */
-  async publish(messages: ServerMessage[], agents: AgentPatch[] = []): Promise<void> {
+  async publish(messages: ServerMessage[], agents: AgentPatch[] = [], unanswered: string[] = []): Promise<void> {
     const team = await this.loadTeam();
     const before = this.eligibleSet();
     // Who holds a call first, so that the calls' counts below already reflect it.
@@ -157,6 +164,8 @@ export class Switchboard extends DurableObject<Env> {
       if (next === a) continue;
       // A new call (a retrieve, say) is work again: whatever wrap-up was left is over.
       if (p.busy && this.wrapUps.has(a.id)) this.forgetWrapUp(a.id, "busy");
+      // Answering (or any call taken) ends a run of missed rings.
+      if (p.busy) this.resetMissed(a.id);
       if (!p.busy && p.wrapUp && wrapUpMs > 0) {
         // From when the call ended, not from when this message arrived (an outbox retried later).
         const until = p.at + wrapUpMs;
@@ -172,9 +181,17 @@ export class Switchboard extends DurableObject<Env> {
       patched.push(next);
     }
     const calls = new Map<string, CallView>();
+    const missedBy: string[] = [];
+    const waitsOver = new Set(unanswered);
     for (const raw of messages) {
       let msg = raw;
       if (isCallMessage(msg)) {
+        if (waitsOver.has(msg.call.callSid) && msg.call.phase !== "ringing") {
+          // The ring as the consoles last saw it (with its declines): whoever it still rang missed it.
+          const rang = calls.get(msg.call.callSid) ?? this.live().get(msg.call.callSid);
+          waitsOver.delete(msg.call.callSid);
+          if (rang?.phase === "ringing") for (const a of this.agentViews()) if (ringsAgent(rang, a)) missedBy.push(a.id);
+        }
         msg = { ...msg, call: this.counted(msg.call) } as typeof msg;
         calls.set(msg.call.callSid, newerCall(calls.get(msg.call.callSid), msg.call));
         if (msg.type === "call.ended") this.d1Version++; // history comes from D1
@@ -196,6 +213,7 @@ export class Switchboard extends DurableObject<Env> {
     for (const call of calls.values()) this.remember(call);
     // The team's entry: an agent.updated of this publish may have changed it since (same version).
     for (const a of patched) this.broadcast({ type: "agent.updated", agent: this.overlay(team.get(a.id) ?? a) });
+    for (const agentId of missedBy) this.missedRing(agentId);
     this.reRing(before);
     // Its end must wake the switchboard, so that a waiting caller rings the agent at once.
     if (wrapUpStarted) await this.ensureAlarm();
@@ -547,6 +565,47 @@ export class Switchboard extends DurableObject<Env> {
       const a = this.team?.get(agentId);
       if (a) this.broadcast({ type: "agent.updated", agent: this.overlay(this.restamp(a)) });
     }
+  }
+
+  /**
+   * The agent let a ring time out: one more in a row. At AUTO_PAUSE_AFTER they are set away ("Missed
+   * 3 calls"): in the team at once (the caller re-rings, so they stop ringing), in D1 in the background,
+   * and their own consoles are told (agent.paused).
+   */
+  private missedRing(agentId: string): void {
+    const { autoPauseAfter } = readConfig(this.env);
+    const a = this.team?.get(agentId);
+    if (autoPauseAfter === 0 || !a || !a.available) return this.resetMissed(agentId);
+    const count = (this.missed.get(agentId) ?? 0) + 1;
+    log("agent.missed_ring", { agentId, inARow: count });
+    if (count < autoPauseAfter) {
+      this.missed.set(agentId, count);
+      this.ctx.storage.kv.put(MISSED_PREFIX + agentId, count);
+      return;
+    }
+    this.resetMissed(agentId);
+    const reason = missedCallsReason(count);
+    const now = Date.now();
+    const view = this.overlay(this.restamp({ ...a, available: false, awayReason: reason, statusSince: now }));
+    log("agent.auto_paused", { agentId, missed: count }, "warn");
+    this.broadcast({ type: "agent.updated", agent: view });
+    for (const ws of this.ctx.getWebSockets(agentId)) {
+      try {
+        send(ws, { type: "agent.paused", agentId, reason, missed: count });
+      } catch {
+        // closing
+      }
+    }
+    this.ctx.waitUntil(
+      updateAgent(openDb(this.env.DB), agentId, { available: false, awayReason: reason, statusSince: now }).then(
+        () => undefined,
+        (err) => log("agent.auto_pause_failed", { agentId, error: String(err) }, "error"),
+      ),
+    );
+  }
+
+  private resetMissed(agentId: string): void {
+    if (this.missed.delete(agentId)) this.ctx.storage.kv.delete(MISSED_PREFIX + agentId);
   }
 
   private forgetWrapUp(agentId: string, why: "ready" | "time" | "busy"): void {

@@ -1,8 +1,11 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import type { AgentView, CallView } from "../../../worker/protocol";
-import { activeCallOf, agentState, ringingFor, ringingText, ringLabel, transferTargets, waitingSinceOf } from "../board";
+import { activeCallOf, agentState, mayWriteNote, ringingFor, ringingText, ringLabel, transferTargets, waitingSinceOf } from "../board";
 import type { ConsoleStore } from "../store";
-import { Timer, WaitTime } from "./clock";
+import { NoteEditor } from "./CallNote";
+import { Timer, useNow, WaitTime } from "./clock";
+import { StatusPicker } from "./StatusPicker";
+import { statusText } from "../status";
 import { startDrag, useDropTarget } from "./drag";
 import { WrapUp } from "./WrapUp";
 
@@ -41,16 +44,11 @@ export function AgentCard(props: { agent: AgentView; console: ConsoleStore }) {
           Phone not ready: not rung
         </p>
       </Show>
+      <Show when={!props.agent.available}>
+        <StatusLine agent={props.agent} />
+      </Show>
       <Show when={mine()}>
-        <label class="toggle">
-          <input
-            type="checkbox"
-            data-testid="availability-toggle"
-            checked={props.agent.available}
-            onChange={(e) => void c.setAvailable(e.currentTarget.checked)}
-          />
-          Available for calls
-        </label>
+        <StatusPicker agent={props.agent} console={c} />
       </Show>
       <Show when={!active() ? props.agent.wrapUpUntil : null}>
         {(until) => <WrapUp until={until()} mine={mine()} pending={c.readying()} onReady={() => void c.ready()} />}
@@ -131,7 +129,7 @@ function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStor
     if (props.call.phase === "connected") return "Talking to";
     return props.call.purpose === "retrieve" ? "Retrieving…" : "Connecting to";
   };
-  return (
+  const card = (
     <div
       class="call connected"
       classList={{ movable: movable(), dragging: c.dragging()?.callSid === props.call.callSid }}
@@ -184,5 +182,25 @@ function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStor
         </Show>
       </Show>
     </div>
+  );
+  // The note sits outside the draggable call, so that selecting its text never starts a drag.
+  return (
+    <>
+      {card}
+      <Show when={props.mine && props.call.phase === "connected" && mayWriteNote(props.call, c.board.notes[props.call.callSid], c.me.id)}>
+        <NoteEditor call={props.call} console={c} />
+      </Show>
+    </>
+  );
+}
+
+
+/** "Away · Lunch · 12 min": counts on by itself (its clock ticks only while shown). */
+function StatusLine(props: { agent: AgentView }) {
+  const now = useNow();
+  return (
+    <p class="status-line" data-testid="card-status">
+      {statusText(props.agent, now())}
+    </p>
   );
 }

@@ -1,6 +1,7 @@
 import { For, Show } from "solid-js";
-import { outcomeText, waitingCalls, waitingSinceOf, waitingText } from "../board";
+import { mayWriteNote, outcomeText, waitingCalls, waitingSinceOf, waitingText } from "../board";
 import type { ConsoleStore } from "../store";
+import { NoteEditor, NoteText } from "./CallNote";
 import { WaitTime } from "./clock";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -72,8 +73,15 @@ export function History(props: { console: ConsoleStore }) {
         <ul>
           <For each={c.board.history}>
             {(call) => (
-              <li data-testid="history-item" data-outcome={call.outcome ?? ""}>
+              <li data-testid="history-item" data-outcome={call.outcome ?? ""} data-call-sid={call.callSid}>
                 {time(call.startedAt)} <strong>{call.from}</strong>: {outcomeText(c.board, call)}
+                <Show when={c.board.notes[call.callSid]}>{(note) => <NoteText note={note()} console={c} />}</Show>
+                <Show when={mayWriteNote(call, c.board.notes[call.callSid], c.me.id)}>
+                  <details class="note-details">
+                    <summary data-testid="note-toggle">{c.board.notes[call.callSid] ? "Edit note" : "Add a note"}</summary>
+                    <NoteEditor call={call} console={c} />
+                  </details>
+                </Show>
               </li>
             )}
           </For>
