@@ -77,7 +77,10 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     // "Answered by …" was never said; found by the browser tests).
     const said = noticesFor(before, current, msg, me.id);
     const rung = newRings(before, current, me.id);
-    setBoard(reconcile(current));
+    // Keyed by CallSid (the history's and voicemails' items both have one): merged by position,
+    // reconcile rewrote the plain objects `current` shares with the store whenever a call was
+    // prepended, so every history item became a copy of the newest call (found by the browser tests).
+    setBoard(reconcile(current, { key: "callSid" }));
     for (const n of said) notice(n.text, n.tone);
     for (const call of rung) notifyRing(call.callSid, call.from);
     // The server forgets a phone's readiness when the agent's last console goes offline: say it again.
