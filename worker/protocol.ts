@@ -113,11 +113,15 @@ export function ringsAgent(call: Pick<CallView, "phase" | "ringTargets" | "decli
   return call.ringTargets === null || call.ringTargets.includes(agent.id);
 }
 
-export const CALL_PHASES = ["ringing", "claimed", "connected", "parked", "voicemail", "ended"] as const;
+/** `dialing`: an outbound call rings its callee; the agent who placed it holds it (and its ticket). */
+export const CALL_PHASES = ["dialing", "ringing", "claimed", "connected", "parked", "voicemail", "ended"] as const;
 export type CallPhase = (typeof CALL_PHASES)[number];
 
-/** `abandoned`: the caller hung up after an agent had answered, while nobody was connected (parked, transfer). */
-export const CALL_OUTCOMES = ["answered", "missed", "voicemail", "abandoned"] as const;
+/**
+ * `abandoned`: the caller hung up after an agent had answered, while nobody was connected (parked,
+ * transfer). `unanswered`: an outbound call its callee did not answer (CallView.dialResult says how).
+ */
+export const CALL_OUTCOMES = ["answered", "missed", "voicemail", "abandoned", "unanswered"] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /**
@@ -125,7 +129,7 @@ export type CallOutcome = (typeof CALL_OUTCOMES)[number];
  * by the retriever, who connects at once), a transfer to one agent, a parked call coming back after
  * the park timeout, or a caller whose agent's leg dropped mid-call and who rings everyone again.
  */
-export const RING_PURPOSES = ["inbound", "retrieve", "transfer", "recall", "reconnect"] as const;
+export const RING_PURPOSES = ["inbound", "outbound", "retrieve", "transfer", "recall", "reconnect"] as const;
 export type RingPurpose = (typeof RING_PURPOSES)[number];
 
 /** The call's place in the parking lot. Held from the park (or transfer) until an agent is connected. */
@@ -171,6 +175,13 @@ export interface CallView {
   endedAt: number | null;
   /** Grows with every change of this call: a console keeps the view with the highest seq. */
   seq: number;
+  /** "outbound": placed by `dialedBy` from the console (a call-back or a dialled number); `from` is the caller ID. */
+  direction: CallDirection;
+  dialedBy: string | null;
+  /** An outbound call that ended unanswered: Twilio's final status for it (busy, no-answer, failed, canceled). */
+  dialResult: string | null;
+  /** The conversation is recorded (the team's recording setting was on when the call began). */
+  recorded: boolean;
   /**
    * The agent's note and outcome (PUT /api/calls/{sid}/note). Only the snapshot's `history` items
    * carry it (read from D1), null when none was written; live calls and call.* messages leave it out:
@@ -178,6 +189,8 @@ export interface CallView {
    */
   note?: CallNote | null;
 }
+
+export type CallDirection = "inbound" | "outbound";
 
 /** A call's note and the outcome its agent picked, kept with the call (one per call). */
 export interface CallNote {
@@ -218,7 +231,22 @@ export interface VoicemailView {
   durationSeconds: number;
   transcription: string | null;
   createdAt: number;
+  /** The inbox: "new" until an agent marks it handled; reopening makes it "new" again. */
+  status: VoicemailStatus;
+  /** Agent ids (a console shows their names from its roster); null: nobody. */
+  assignedTo: string | null;
+  handledBy: string | null;
+  handledAt: number | null;
+  /** The note given when it was marked handled (at most VOICEMAIL_NOTE_MAX_LENGTH), or null. */
+  handledNote: string | null;
+  /** The last call-back placed from this voicemail: by whom and when. */
+  calledBackBy: string | null;
+  calledBackAt: number | null;
 }
+
+export const VOICEMAIL_STATUSES = ["new", "handled"] as const;
+export type VoicemailStatus = (typeof VOICEMAIL_STATUSES)[number];
+export const VOICEMAIL_NOTE_MAX_LENGTH = 1000;
 
 /** Where a console plays voicemail `id` (GET, with the session cookie; Range requests work). */
 export function voicemailAudioUrl(id: string): string {
@@ -255,6 +283,15 @@ export const RING_EVENT_TYPES = [
   "agent_hangup",
   /** Twilio was asked for the call's real state because its callbacks stopped coming. */
   "reconciled",
+  /** An agent placed an outbound call (a call-back or a dialled number); Twilio rings the callee. */
+  "dial_started",
+  /** The outbound call's callee answered: they wait in the lobby for the agent who placed it. */
+  "callee_answered",
+  /** The outbound call's callee did not answer (detail.status: busy, no-answer, failed, canceled). */
+  "dial_unanswered",
+  /** The conversation's recording was started at Twilio (or could not be: detail.error). */
+  "recording_started",
+  "recording_failed",
 ] as const;
 export type RingEventType = (typeof RING_EVENT_TYPES)[number];
 
@@ -268,9 +305,15 @@ export type ClaimReleaseReason = (typeof CLAIM_RELEASE_REASONS)[number];
 
 /** Messages from the switchboard to a console. */
 export type ServerMessage =
-  /** Sent first on every connection; `history` holds the most recent ended calls, newest first. */
-  | { type: "snapshot"; agents: AgentView[]; calls: CallView[]; history: CallView[]; voicemails: VoicemailView[]; at: number }
+  /**
+   * Sent first on every connection; `history` holds the most recent ended calls, newest first.
+   * `voicemails`: every unhandled voicemail (up to 200, newest first) and the 50 newest of any status.
+   * `unhandledVoicemails`: how many are "new" in all (absent from older switchboards: count the list).
+   */
+  | { type: "snapshot"; agents: AgentView[]; calls: CallView[]; history: CallView[]; voicemails: VoicemailView[]; unhandledVoicemails?: number; at: number }
   | { type: "call.ringing"; call: CallView }
+  /** `agentId` placed an outbound call; Twilio rings its callee. */
+  | { type: "call.dialing"; call: CallView; agentId: string }
   | { type: "call.answered"; call: CallView; agentId: string }
   | { type: "call.declined"; call: CallView; agentId: string }
   /** `detail`: what the winner's console said went wrong (a release), else null. */
@@ -307,6 +350,7 @@ export type ServerMessageType = ServerMessage["type"];
 export const SERVER_MESSAGE_TYPES = [
   "snapshot",
   "call.ringing",
+  "call.dialing",
   "call.answered",
   "call.declined",
   "call.claim_released",

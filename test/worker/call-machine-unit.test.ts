@@ -13,8 +13,8 @@ class Call {
   at = 1_000;
   effects: Effect[] = [];
 
-  constructor(eligible: string[] = ["ann", "bob", "cat"], available = eligible.length) {
-    this.apply(m.start(null, { type: "start", from: "+15551230001", to: "+15559990000", origin: "https://x.test", available, eligible, at: this.at }, config, SID));
+  constructor(eligible: string[] = ["ann", "bob", "cat"], available = eligible.length, record = false) {
+    this.apply(m.start(null, { type: "start", from: "+15551230001", to: "+15559990000", origin: "https://x.test", available, eligible, record, at: this.at }, config, SID));
   }
 
   get s(): CallState {
@@ -113,7 +113,7 @@ describe("a caller arriving", () => {
 
   it("answers Twilio's retried voice webhook the same way", () => {
     const c = new Call();
-    const again = m.start(c.state, { type: "start", from: "x", to: "y", origin: "o", available: 0, eligible: [], at: 2_000 }, config, SID);
+    const again = m.start(c.state, { type: "start", from: "x", to: "y", origin: "o", available: 0, eligible: [], record: false, at: 2_000 }, config, SID);
     expect(again.reply).toEqual({ phase: "ringing", gen: 1, fresh: false });
     expect(again.state).toBe(c.state);
   });
@@ -504,5 +504,126 @@ describe("the lobby's own end", () => {
     expect(c.run((t) => m.lobbyEnded(t, { type: "lobbyEnded", gen: 1, callerGone: false, at: c.at }))).toEqual({ run: "lobby", gen: 2 });
     expect(c.s.phase).toBe("parked");
     expect(c.run((t) => m.lobbyEnded(t, { type: "lobbyEnded", gen: 2, callerGone: false, at: c.at }))).toEqual({ run: "voicemail", gen: 3 });
+  });
+});
+
+/** An outbound call placed by `agentId`, stepped like Call (whose constructor starts an inbound one). */
+function dialled(agentId = "ann", agent: AgentFacts = FREE, record = false) {
+  const c = new Call();
+  c.state = null;
+  c.effects = [];
+  const step = m.dial(null, { type: "dial", agentId, agent, from: "+15550100000", to: "+15551230009", origin: "https://x.test", ticket: "dial-ticket", record, at: c.at }, config, SID);
+  c.state = step.state;
+  c.effects.push(...step.effects);
+  return { c, reply: step.reply };
+}
+
+describe("outbound calls", () => {
+  it("the agent who places a call holds it while Twilio rings the callee: nobody can claim it and they are busy", () => {
+    const { c, reply } = dialled();
+    expect(reply).toEqual({ status: 200, ticket: "dial-ticket" });
+    expect(c.s.phase).toBe("dialing");
+    expect(c.effects).toContainEqual({ type: "agentBusy", agentId: "ann" });
+    expect(c.claim("bob")).toMatchObject({ status: 409, claimedBy: "ann" });
+    expect(c.claim("ann")).toMatchObject({ status: 409 });
+    expect(c.s.phase).toBe("dialing");
+    // The ticket is no good before the callee answers.
+    expect(c.connect("ann", "dial-ticket")).toEqual({ joined: false, why: "the callee has not answered yet" });
+    expect(m.view(c.s)).toMatchObject({ direction: "outbound", dialedBy: "ann", purpose: "outbound" });
+  });
+
+  it("is refused to an agent on another call or whose phone cannot connect", () => {
+    expect(dialled("ann", { eligible: false, canConnect: true, busyWith: "CAother" }).reply).toMatchObject({ status: 409, busyWith: "CAother" });
+    expect(dialled("ann", { eligible: false, canConnect: false, busyWith: null }).reply).toMatchObject({ status: 403 });
+    // Away is fine: an agent calls a customer back whether or not they take inbound calls.
+    expect(dialled("ann", { eligible: false, canConnect: true, busyWith: null }).reply).toMatchObject({ status: 200 });
+  });
+
+  it("once the callee answers, they wait in the lobby and the agent connects with the ticket they already hold", () => {
+    const { c } = dialled();
+    expect(c.run((t) => m.calleeAnswered(t, { type: "calleeAnswered", at: c.at }, config))).toEqual({ run: "lobby", gen: 1 });
+    expect(c.s.phase).toBe("claimed");
+    expect(c.s.claim?.expiresAt).toBe(c.at + config.leaseMs);
+    // Twilio repeating its request gets the same answer and changes nothing.
+    const before = c.s;
+    expect(c.run((t) => m.calleeAnswered(t, { type: "calleeAnswered", at: c.at }, config))).toEqual({ run: "lobby", gen: 1 });
+    expect(c.s).toBe(before);
+    expect(c.connect("bob", "dial-ticket")).toMatchObject({ joined: false });
+    expect(c.connect("ann", "dial-ticket")).toEqual({ joined: true, gen: 1 });
+    c.conference("participant-join", "agent", "leg-ann");
+    expect(c.s.phase).toBe("connected");
+    expect(c.s.answeredBy).toBe("ann");
+    // From here it is any call: it can be parked.
+    expect(c.park("ann")).toMatchObject({ status: 200 });
+  });
+
+  it("a callee who does not answer, declines or cannot be reached ends the call unanswered, freeing the agent without wrap-up", () => {
+    for (const status of ["no-answer", "busy", "failed"]) {
+      const { c } = dialled();
+      c.run((t) => m.callerGoneInput(t, { type: "callerGone", source: "call_status", status, at: c.at }));
+      expect(c.s.phase).toBe("ended");
+      expect(c.s.outcome).toBe("unanswered");
+      expect(m.view(c.s).dialResult).toBe(status);
+      expect(c.effects).toContainEqual({ type: "agentFree", agentId: "ann", at: c.at, callEnded: false });
+      expect(c.records()).toContain("dial_unanswered:ann");
+    }
+  });
+
+  it("the agent can cancel while it rings; a colleague cannot", () => {
+    const { c } = dialled();
+    expect(c.run((t) => m.hangup(t, { type: "hangup", agentId: "bob", at: c.at }))).toMatchObject({ status: 403 });
+    expect(c.run((t) => m.hangup(t, { type: "hangup", agentId: "ann", at: c.at }))).toEqual({ status: 200, why: null });
+    expect(c.s.outcome).toBe("unanswered");
+    expect(c.s.dialResult).toBe("canceled");
+    expect(c.requests()).toContainEqual({ op: "hangup", attempt: 1 });
+    // A callee answering just after is hung up on.
+    expect(c.run((t) => m.calleeAnswered(t, { type: "calleeAnswered", at: c.at }, config))).toEqual({ run: "hangup" });
+  });
+
+  it("a callee left waiting by an agent whose phone never joined rings everyone instead of being dropped", () => {
+    const { c } = dialled();
+    c.run((t) => m.calleeAnswered(t, { type: "calleeAnswered", at: c.at }, config));
+    c.later(config.leaseMs).alarm();
+    expect(c.s.phase).toBe("ringing");
+    expect(c.s.purpose).toBe("reconnect");
+    expect(c.s.ringTargets).toBeNull();
+    expect(c.claim("bob")).toMatchObject({ status: 200 });
+  });
+});
+
+describe("recorded calls", () => {
+  it("asks Twilio once to record the caller's leg, at the first connection, and not again after park and retrieve", () => {
+    const c = new Call(["ann", "bob", "cat"], 3, true);
+    expect(m.view(c.s).recorded).toBe(true);
+    expect(c.requests()).toEqual([]);
+    c.answer("ann");
+    expect(c.requests()).toEqual([{ op: "record", attempt: 1 }]);
+    c.park("ann");
+    const r = c.retrieve("bob");
+    if (r.status !== 200) throw new Error("retrieve refused");
+    c.connect("bob", r.ticket, "leg-bob");
+    c.conference("participant-join", "agent", "leg-bob");
+    expect(c.s.phase).toBe("connected");
+    expect(c.requests().filter((q) => q.op === "record")).toHaveLength(1);
+  });
+
+  it("is not asked for when the setting was off as the call began", () => {
+    const c = new Call();
+    c.answer("ann");
+    expect(c.requests().filter((q) => q.op === "record")).toEqual([]);
+  });
+
+  it("a transient failure is retried; a refusal is recorded and the call goes on", () => {
+    const c = new Call(["ann"], 1, true);
+    c.answer("ann");
+    const result = (outcome: m.TwilioOutcome, attempt: number) =>
+      c.run((t) => m.twilioResult(t, { type: "twilioResult", request: { op: "record", attempt }, outcome, error: "x", at: c.at }, config));
+    result("transient", 1);
+    expect(c.requests().at(-1)).toEqual({ op: "record", attempt: 2 });
+    result("refused", 2);
+    expect(c.records()).toContain("recording_failed:ann");
+    expect(c.s.phase).toBe("connected");
+    result("ok", 1);
+    expect(c.records()).toContain("recording_started:ann");
   });
 });

@@ -3,6 +3,7 @@ import { type Config, readConfig } from "../config";
 import { callRecorded } from "../db/calls";
 import { openDb } from "../db/client";
 import { releaseSlot, reserveSlot } from "../db/parking";
+import { recordingSetting } from "../db/settings";
 import type { Env } from "../env";
 import { log } from "../log";
 import type { CallView } from "../protocol";
@@ -89,12 +90,38 @@ export class CallSession extends DurableObject<Env> {
       log("call.replay_check_failed", { callSid, error: String(error) }, "warn");
       return false;
     });
-    const [{ available, eligible }, replayed] = await Promise.all([switchboard(this.env).ringFacts(), replayCheck]);
+    const [{ available, eligible }, replayed, record] = await Promise.all([switchboard(this.env).ringFacts(), replayCheck, this.recordsCalls(callSid)]);
     if (replayed) {
       log("call.replayed_start", { callSid }, "warn");
       return { phase: "ended", gen: 0, fresh: false };
     }
-    return this.decide(m.start(this.state, { type: "start", from, to, origin, available, eligible, at: Date.now() }, this.config(), callSid));
+    return this.decide(m.start(this.state, { type: "start", from, to, origin, available, eligible, record, at: Date.now() }, this.config(), callSid));
+  }
+
+  /**
+   * An agent's outbound call, once Twilio has created it (the CallSid names this object): the agent
+   * holds it, with the ticket their phone connects with when the callee answers.
+   */
+  async dial(callSid: string, agentId: string, from: string, to: string, origin: string): Promise<m.DialReply> {
+    if (this.state) return m.dial(this.state, { type: "dial", agentId, agent: NO_FACTS, from, to, origin, ticket: "", record: false, at: Date.now() }, this.config(), callSid).reply;
+    const [agent, record] = await Promise.all([switchboard(this.env).agentFacts(agentId), this.recordsCalls(callSid)]);
+    return this.decide(m.dial(this.state, { type: "dial", agentId, agent, from, to, origin, ticket: newTicket(), record, at: Date.now() }, this.config(), callSid));
+  }
+
+  /** The outbound call's Url: its callee answered. Null: this call is not known (yet). */
+  async calleeAnswered(): Promise<m.CallerProgram | null> {
+    if (!this.state) return null;
+    return this.run((t, c) => m.calleeAnswered(t, { type: "calleeAnswered", at: Date.now() }, c), { run: "hangup" });
+  }
+
+  /** The team's recording setting as a call begins; read from D1, and off if D1 cannot say. */
+  private recordsCalls(callSid: string): Promise<boolean> {
+    return recordingSetting(openDb(this.env.DB))
+      .then((r) => r.enabled)
+      .catch((error: unknown) => {
+        log("call.recording_setting_unread", { callSid, error: String(error) }, "warn");
+        return false;
+      });
   }
 
   async claim(agentId: string): Promise<m.ClaimReply> {
@@ -165,8 +192,8 @@ export class CallSession extends DurableObject<Env> {
     return this.run((t, c) => m.retrieve(t, input, c), { status: 404, why: "no such call" });
   }
 
-  callerGone(source: string): Promise<null> {
-    return this.run((t) => m.callerGoneInput(t, { type: "callerGone", source, at: Date.now() }), null);
+  callerGone(source: string, status?: string): Promise<null> {
+    return this.run((t) => m.callerGoneInput(t, { type: "callerGone", source, status, at: Date.now() }), null);
   }
 
   voicemailRecorded(recording: m.Recording): Promise<null> {
@@ -303,7 +330,16 @@ export class CallSession extends DurableObject<Env> {
     let outcome: TwilioOutcome = "ok";
     let error: string | null = null;
     try {
-      await rest.calls(sid).update(this.updateFor(request, s, config));
+      if (request.op === "record") {
+        await rest.calls(sid).recordings.create({
+          recordingStatusCallback: twilioUrls(s.origin).callRecordingStatus,
+          recordingStatusCallbackMethod: "POST",
+          recordingStatusCallbackEvent: ["completed"],
+          recordingChannels: "dual",
+        });
+      } else {
+        await rest.calls(sid).update(this.updateFor(request, s, config));
+      }
       log("call.twilio", { callSid: s.callSid, ...request });
     } catch (err) {
       error = String(err).slice(0, 300);
@@ -315,7 +351,7 @@ export class CallSession extends DurableObject<Env> {
     await this.run((t, c) => m.twilioResult(t, { type: "twilioResult", request, outcome, error, at: Date.now() }, c), null, true);
   }
 
-  private updateFor(request: TwilioOp, s: CallState, config: Config) {
+  private updateFor(request: Exclude<TwilioOp, { op: "record" }>, s: CallState, config: Config) {
     const urls = twilioUrls(s.origin);
     switch (request.op) {
       case "lobby":

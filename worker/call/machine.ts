@@ -17,6 +17,7 @@
 // conference the caller has left (the parked agent's leg leaving, its <Dial action>) is stale.
 
 import {
+  type CallDirection,
   type CallOutcome,
   type CallPhase,
   type CallView,
@@ -92,6 +93,16 @@ export interface CallState {
   origin: string;
   /** How to take back the last move if Twilio refuses it outright (a 4xx that did nothing). */
   undo: Undo | null;
+  /** Absent in states saved before outbound calls existed: inbound. */
+  direction?: CallDirection;
+  /** Who placed an outbound call. */
+  dialedBy?: string | null;
+  /** An outbound call the callee did not answer: Twilio's final status (busy, no-answer, failed, canceled). */
+  dialResult?: string | null;
+  /** The team's recording setting when the call began: record the caller's leg from the first agent on. */
+  record?: boolean;
+  /** The recording was asked of Twilio (once per call: it runs until the call ends). */
+  recordingAsked?: boolean;
 }
 
 export interface Undo {
@@ -108,7 +119,9 @@ export type TwilioOp =
   /** End the caller's call. */
   | { op: "hangup"; attempt: number }
   /** End an agent's leg that must not be (or no longer be) with the caller. */
-  | { op: "kick"; legSid: string; attempt: number };
+  | { op: "kick"; legSid: string; attempt: number }
+  /** Start recording the caller's leg, to the end of the call (the call's first connection to an agent). */
+  | { op: "record"; attempt: number };
 
 /** What Twilio made of a request, as the call session classified it. */
 export type TwilioOutcome =
@@ -163,7 +176,11 @@ export type ConferenceEvent = "participant-join" | "participant-leave";
 
 export type Input =
   /** `available`: agents online and available (busy or not); `eligible`: those a ring reaches now. */
-  | { type: "start"; from: string; to: string; origin: string; available: number; eligible: string[]; at: number }
+  | { type: "start"; from: string; to: string; origin: string; available: number; eligible: string[]; record: boolean; at: number }
+  /** An agent placed an outbound call (Twilio has created it and rings `to`); `from` is the caller ID. */
+  | { type: "dial"; agentId: string; agent: AgentFacts; from: string; to: string; origin: string; ticket: string; record: boolean; at: number }
+  /** The outbound call's callee answered: Twilio asks for their TwiML. */
+  | { type: "calleeAnswered"; at: number }
   | { type: "claim"; agentId: string; agent: AgentFacts; ticket: string; at: number }
   /** `eligible`: who a ring reaches now, to know whether anyone is left to take it. */
   | { type: "decline"; agentId: string; eligible: string[]; at: number }
@@ -183,8 +200,8 @@ export type Input =
   /** Agents who became eligible while the call rings everyone: recorded as rung. */
   | { type: "rang"; agentIds: string[]; at: number }
   | { type: "twilioResult"; request: TwilioOp; outcome: TwilioOutcome; error: string | null; at: number }
-  /** A final status of the caller's call, from any callback. */
-  | { type: "callerGone"; source: string; at: number }
+  /** A final status of the caller's call, from any callback (`status`: Twilio's CallStatus, when known). */
+  | { type: "callerGone"; source: string; status?: string; at: number }
   /** What Twilio said when asked (null: it could not be asked). */
   | { type: "reconciled"; caller: string | null; agentLeg: string | null; at: number }
   | { type: "voicemailRecorded"; recording: Recording; at: number }
@@ -198,6 +215,7 @@ export const isFinalStatus = (status: string) => (FINAL_CALL_STATUSES as readonl
 // ---- replies: one type per call-session method ----
 
 export type StartReply = { phase: CallPhase; gen: number; fresh: boolean };
+export type DialReply = { status: 200; ticket: string } | { status: 409; why: string; busyWith: string | null } | { status: 403; why: string };
 export type ClaimReply =
   | { status: 200; ticket: string; expiresAt: number }
   | { status: 409; claimedBy: string | null; busyWith: string | null }
@@ -212,7 +230,7 @@ export type RetrieveReply =
 /** What the caller's TwiML must be now (the lobby of a generation, voicemail, or hang up). */
 export type CallerProgram = { run: "lobby"; gen: number } | { run: "voicemail"; gen: number } | { run: "hangup" };
 
-export type Reply = StartReply | ClaimReply | StatusReply | ConnectReply | ParkReply | RetrieveReply | CallerProgram | null;
+export type Reply = StartReply | DialReply | ClaimReply | StatusReply | ConnectReply | ParkReply | RetrieveReply | CallerProgram | null;
 
 export interface Step<R extends Reply = Reply> {
   state: CallState | null;
@@ -252,6 +270,8 @@ export function start(state: CallState | null, input: Extract<Input, { type: "st
     seq: 0,
     origin: input.origin,
     undo: null,
+    direction: "inbound",
+    record: input.record,
   });
   if (nobody) {
     t.record("voicemail", null, { reason: "nobody_available" }, input.at);
@@ -261,6 +281,91 @@ export function start(state: CallState | null, input: Extract<Input, { type: "st
     t.publish((call) => ({ type: "call.ringing", call }));
   }
   return { state: t.s, effects: t.effects, reply: { phase: t.s.phase, gen: t.s.gen, fresh: true } };
+}
+
+/**
+ * An agent's outbound call (a call-back or a dialled number), on the same model as an inbound one:
+ * the callee, once they answer, waits in a lobby conference of their own, and the agent who placed
+ * the call holds its claim (and its one-time ticket) from the start, so nobody else can take it and
+ * they are not rung for other calls meanwhile. From the answer on it is parked, retrieved,
+ * transferred and ended exactly like an inbound call.
+ */
+export function dial(state: CallState | null, input: Extract<Input, { type: "dial" }>, config: CallConfig, callSid: string): Step<DialReply> {
+  if (state) {
+    // A repeat of the same request gets the same ticket; anything else finds the call placed.
+    const mine = state.phase === "dialing" && state.claim?.agentId === input.agentId;
+    return { state, effects: [], reply: mine && state.claim ? { status: 200, ticket: state.claim.ticket } : { status: 409, why: "this call was already placed", busyWith: null } };
+  }
+  const { agentId, at } = input;
+  if (input.agent.busyWith) return { state, effects: [], reply: { status: 409, why: "you are on another call", busyWith: input.agent.busyWith } };
+  if (!input.agent.canConnect) return { state, effects: [], reply: { status: 403, why: "your phone is not ready: it could not take the call" } };
+  // The lease starts when the callee answers; until then the claim is held for as long as Twilio rings.
+  const c: Claim = { agentId, claimedAt: at, expiresAt: at + config.waitMs + config.leaseMs, ticket: input.ticket, legSid: null };
+  const t = new Tx({
+    callSid,
+    from: input.from,
+    to: input.to,
+    phase: "dialing",
+    purpose: "outbound",
+    ringTargets: [agentId],
+    declined: [],
+    claim: c,
+    answeredBy: null,
+    answeredAt: null,
+    answeredLeg: null,
+    outcome: null,
+    startedAt: at,
+    endedAt: null,
+    waitingSince: null,
+    waitEndsAt: null,
+    gen: 1,
+    lot: null,
+    transfer: null,
+    callerGone: false,
+    recordingSid: null,
+    legsLeft: [],
+    heardAt: at,
+    seq: 0,
+    origin: input.origin,
+    undo: null,
+    direction: "outbound",
+    dialedBy: agentId,
+    dialResult: null,
+    record: input.record,
+  });
+  t.effects.push({ type: "claimStarted", claim: c }, { type: "agentBusy", agentId });
+  t.record("dial_started", agentId, { to: input.to }, at);
+  t.publish((call) => ({ type: "call.dialing", call, agentId }));
+  return { state: t.s, effects: t.effects, reply: { status: 200, ticket: c.ticket } };
+}
+
+/**
+ * The callee answered: they wait in their lobby for the agent who placed the call, whose console
+ * connects with the ticket it already holds. If that agent's leg never joins (lease lapsed, phone
+ * failed), the callee is not dropped: the call rings everyone, like a caller whose agent's leg dropped.
+ */
+export function calleeAnswered(t: Tx, input: Extract<Input, { type: "calleeAnswered" }>, config: CallConfig): CallerProgram {
+  const s = t.s;
+  const c = s.claim;
+  // A repeated webhook, or an answer after the agent cancelled: what the callee runs now.
+  if (s.phase !== "dialing" || !c) return callerProgram(s);
+  const { at } = input;
+  s.phase = "claimed";
+  s.heardAt = at;
+  c.expiresAt = at + config.leaseMs;
+  s.waitingSince = at;
+  s.waitEndsAt = at + config.waitMs;
+  t.record("callee_answered", c.agentId, { leaseMs: config.leaseMs }, at);
+  t.publish((call) => ({ type: "call.answered", call, agentId: c.agentId }));
+  return callerProgram(s);
+}
+
+/** An outbound call ended before its callee answered (or the agent cancelled it). */
+function dialOver(t: Tx, status: string, at: number): void {
+  const s = t.s;
+  s.dialResult = status;
+  t.record("dial_unanswered", s.dialedBy ?? null, { status }, at);
+  end(t, "unanswered", at);
 }
 
 /**
@@ -323,6 +428,10 @@ export function view(s: CallState): CallView {
     answeredAt: s.answeredAt,
     endedAt: s.endedAt,
     seq: s.seq,
+    direction: s.direction ?? "inbound",
+    dialedBy: s.dialedBy ?? null,
+    dialResult: s.dialResult ?? null,
+    recorded: s.record === true,
   };
 }
 
@@ -334,6 +443,7 @@ export function claim(t: Tx, input: Extract<Input, { type: "claim" }>, config: C
   expireLease(t, at, config);
   if (gone(s)) return { status: 410, why: "this call has ended or gone to voicemail" };
   if (s.phase === "connected") return { status: 409, claimedBy: s.answeredBy, busyWith: null };
+  if (s.phase === "dialing") return { status: 409, claimedBy: s.dialedBy ?? null, busyWith: null };
   const held = s.claim;
   // The winner asking again (a retried request) gets the same ticket while it is unused.
   if (s.phase === "claimed" && held?.agentId === agentId && held.legSid === null && s.purpose !== "retrieve") {
@@ -361,7 +471,7 @@ export function decline(t: Tx, input: Extract<Input, { type: "decline" }>, confi
   const { agentId, at } = input;
   expireLease(t, at, config);
   if (gone(s)) return { status: 410, why: "this call has ended or gone to voicemail" };
-  if (s.phase === "connected" || s.phase === "parked") return { status: 409, why: "this call is not ringing" };
+  if (s.phase === "connected" || s.phase === "parked" || s.phase === "dialing") return { status: 409, why: "this call is not ringing" };
   if (s.declined.includes(agentId)) return { status: 200, why: null };
   const holder = s.phase === "claimed" && s.claim?.agentId === agentId;
   // Only an agent the call rings may decline it: a busy agent's decline must not send a caller
@@ -399,6 +509,12 @@ export function removeAgent(t: Tx, input: Extract<Input, { type: "removeAgent" }
   const { agentId, at } = input;
   expireLease(t, at, config);
   if (gone(s)) return { status: 410, why: "this call has ended" };
+  if (s.phase === "dialing" && s.dialedBy === agentId) {
+    t.record("agent_disabled", agentId, { phase: s.phase }, at);
+    dialOver(t, "canceled", at);
+    t.effects.push({ type: "twilio", request: { op: "hangup", attempt: 1 } });
+    return { status: 200, why: null };
+  }
   if ((s.phase === "connected" && s.answeredBy === agentId) || (s.phase === "claimed" && s.claim?.agentId === agentId)) {
     t.record("agent_disabled", agentId, { phase: s.phase }, at);
   }
@@ -445,6 +561,7 @@ export function connect(t: Tx, input: Extract<Input, { type: "connect" }>, confi
     }
     return refused;
   }
+  if (s.phase === "dialing") return refuse("the callee has not answered yet");
   if (s.phase !== "claimed" || !c) return refuse("nobody holds a claim on this call");
   if (!input.ticket || c.ticket !== input.ticket) return refuse("not this call's ticket");
   if (c.agentId !== agentId) return refuse("the ticket belongs to another agent");
@@ -513,6 +630,14 @@ export function lobbyEnded(t: Tx, input: Extract<Input, { type: "lobbyEnded" }>)
 export function hangup(t: Tx, input: Extract<Input, { type: "hangup" }>): StatusReply {
   const s = t.s;
   if (s.phase === "ended") return { status: 410, why: "this call has ended" };
+  // The agent who placed an outbound call cancels it before they are connected to the callee.
+  const placing = s.direction === "outbound" && s.answeredAt === null && s.claim?.agentId === input.agentId && (s.phase === "dialing" || s.phase === "claimed");
+  if (placing) {
+    t.record("agent_hangup", input.agentId, { phase: s.phase }, input.at);
+    dialOver(t, "canceled", input.at);
+    t.effects.push({ type: "twilio", request: { op: "hangup", attempt: 1 } });
+    return { status: 200, why: null };
+  }
   if (s.phase !== "connected" || s.answeredBy !== input.agentId) return { status: 403, why: "you are not on this call" };
   t.record("agent_hangup", input.agentId, null, input.at);
   end(t, "answered", input.at);
@@ -615,6 +740,13 @@ export function twilioResult(t: Tx, input: Extract<Input, { type: "twilioResult"
   const s = t.s;
   const r = input.request;
   const { at } = input;
+  if (r.op === "record") {
+    if (input.outcome === "ok") t.record("recording_started", s.answeredBy, null, at);
+    else if (input.outcome === "transient" && r.attempt < MAX_TWILIO_ATTEMPTS) t.effects.push({ type: "twilio", request: { ...r, attempt: r.attempt + 1 } });
+    // The call goes on unrecorded: the conversation matters more than its recording.
+    else t.record("recording_failed", s.answeredBy, { error: input.error, outcome: input.outcome, attempts: r.attempt }, at);
+    return null;
+  }
   if (input.outcome === "ok") {
     if (s.undo && "gen" in r && s.undo.gen === r.gen) s.undo = null;
     return null;
@@ -670,7 +802,7 @@ export function twilioResult(t: Tx, input: Extract<Input, { type: "twilioResult"
 }
 
 export function callerGoneInput(t: Tx, input: Extract<Input, { type: "callerGone" }>): null {
-  callerGone(t, input.source, input.at);
+  callerGone(t, input.source, input.at, input.status);
   return null;
 }
 
@@ -709,6 +841,13 @@ export function voicemailRecorded(t: Tx, input: Extract<Input, { type: "voicemai
         durationSeconds: recording.durationSeconds,
         transcription: null,
         createdAt: at,
+        status: "new",
+        assignedTo: null,
+        handledBy: null,
+        handledAt: null,
+        handledNote: null,
+        calledBackBy: null,
+        calledBackAt: null,
       },
     },
   });
@@ -754,6 +893,12 @@ function connected(t: Tx, agentId: string, legSid: string, at: number): void {
   }
   t.record("connected", agentId, { legSid, purpose: s.purpose }, at);
   t.publish((call) => ({ type: "call.connected", call, agentId }));
+  // One recording of the caller's leg, from the first agent to the end of the call: park, retrieve
+  // and transfer move the caller between conferences, which would split a conference recording.
+  if (s.record && !s.recordingAsked) {
+    s.recordingAsked = true;
+    t.effects.push({ type: "twilio", request: { op: "record", attempt: 1 } });
+  }
 }
 
 /** The connected agent's leg ended without a hang-up: the caller goes back to the lobby and everyone rings. */
@@ -771,14 +916,18 @@ function agentDropped(t: Tx, at: number, config: CallConfig, eligible: string[] 
   t.effects.push({ type: "twilio", request: { op: "lobby", gen: s.gen, attempt: 1 } });
 }
 
-function callerGone(t: Tx, source: string, at: number): void {
+function callerGone(t: Tx, source: string, at: number, status?: string): void {
   const s = t.s;
   if (s.callerGone) return;
   s.callerGone = true;
   s.heardAt = at;
-  if (s.phase === "ringing" || s.phase === "claimed") {
+  if (s.phase === "dialing") {
+    // Twilio's final status of a call never answered: busy (declined), no-answer, failed, canceled.
+    dialOver(t, status && status !== "completed" ? status : "no-answer", at);
+  } else if (s.phase === "ringing" || s.phase === "claimed") {
     t.record("caller_hangup", null, { while: s.purpose === "inbound" ? "ringing" : s.purpose, source }, at);
-    end(t, s.answeredAt === null ? "missed" : "abandoned", at);
+    // An outbound callee who hangs up before any agent is with them is not a missed inbound call.
+    end(t, s.answeredAt === null && s.direction !== "outbound" ? "missed" : "abandoned", at);
   } else if (s.phase === "connected") {
     end(t, "answered", at);
   } else if (s.phase === "parked") {
@@ -913,6 +1062,12 @@ function releaseClaim(t: Tx, reason: ClaimReleaseReason, at: number, detail: str
       s.phase = "parked";
       s.ringTargets = null;
       s.lot.parkedAt ??= at;
+    } else if (s.purpose === "outbound") {
+      // The agent who placed the call could not join the callee, who is waiting: anyone may take them.
+      s.phase = "ringing";
+      s.purpose = "reconnect";
+      s.ringTargets = null;
+      t.record("ring_start", null, { everyone: true, purpose: "reconnect", after: "outbound_claim_released" }, at);
     } else {
       s.phase = "ringing";
     }

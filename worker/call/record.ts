@@ -146,6 +146,10 @@ function upsertCall(db: Db, call: CallView): Stmt {
     answeredAt: call.answeredAt,
     endedAt: call.endedAt,
     seq: call.seq,
+    direction: call.direction,
+    dialedBy: call.dialedBy,
+    dialResult: call.dialResult,
+    recorded: call.recorded,
   };
   return db
     .insert(calls)
@@ -159,6 +163,7 @@ function upsertCall(db: Db, call: CallView): Stmt {
         answeredAt: row.answeredAt,
         endedAt: row.endedAt,
         seq: row.seq,
+        dialResult: row.dialResult,
       },
       // An older view never overwrites a newer one.
       setWhere: sql`${calls.seq} < ${row.seq}`,

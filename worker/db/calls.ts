@@ -24,7 +24,7 @@ export async function recentEndedCalls(db: Db): Promise<CallView[]> {
     waitingSince: null,
     claimedBy: null,
     answeredBy: r.answeredBy,
-    purpose: "inbound",
+    purpose: r.direction,
     lot: null,
     transfer: null,
     outcome: r.outcome,
@@ -32,6 +32,10 @@ export async function recentEndedCalls(db: Db): Promise<CallView[]> {
     answeredAt: r.answeredAt,
     endedAt: r.endedAt,
     seq: r.seq,
+    direction: r.direction,
+    dialedBy: r.dialedBy,
+    dialResult: r.dialResult,
+    recorded: r.recorded,
     note: notes.get(r.callSid) ?? null,
   }));
 }

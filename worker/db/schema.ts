@@ -54,6 +54,14 @@ export const calls = sqliteTable(
     endedAt: integer("ended_at"),
     /** The call session's seq when this row was written: an older write never overwrites a newer one. */
     seq: integer("seq").notNull(),
+    /** "outbound": placed by an agent (a call-back or a dialled number); `from` is then the caller ID. */
+    direction: text("direction", { enum: ["inbound", "outbound"] }).notNull().default("inbound"),
+    /** The agent who placed an outbound call. */
+    dialedBy: text("dialed_by"),
+    /** An outbound call its callee did not answer: Twilio's final status (busy, no-answer, failed, canceled). */
+    dialResult: text("dial_result"),
+    /** The conversation is recorded (the recording setting was on when the call began). */
+    recorded: integer("recorded", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("calls_started").on(t.startedAt), index("calls_ended").on(t.endedAt)],
 );
@@ -116,8 +124,33 @@ export const voicemails = sqliteTable(
     transcription: text("transcription"),
     transcriptionStatus: text("transcription_status"),
     createdAt: integer("created_at").notNull(),
+    /** The inbox: "new" until an agent marks it handled (with an optional note). */
+    status: text("status", { enum: ["new", "handled"] }).notNull().default("new"),
+    assignedTo: text("assigned_to"),
+    handledBy: text("handled_by"),
+    handledAt: integer("handled_at"),
+    handledNote: text("handled_note"),
+    /** The last call-back placed from this voicemail: who, when, and its CallSid. */
+    calledBackBy: text("called_back_by"),
+    calledBackAt: integer("called_back_at"),
+    callbackCallSid: text("callback_call_sid"),
   },
-  (t) => [uniqueIndex("voicemails_recording").on(t.recordingSid), index("voicemails_created").on(t.createdAt)],
+  (t) => [uniqueIndex("voicemails_recording").on(t.recordingSid), index("voicemails_created").on(t.createdAt), index("voicemails_status").on(t.status, t.createdAt)],
+);
+
+/**
+ * A call's conversation recording (RECORD_CALLS setting): one per call, from the first agent to the
+ * end, across park, retrieve and transfer (Twilio records the caller's leg, not a conference).
+ */
+export const callRecordings = sqliteTable(
+  "call_recordings",
+  {
+    recordingSid: text("recording_sid").primaryKey(),
+    callSid: text("call_sid").notNull(),
+    durationSeconds: integer("duration_seconds").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("call_recordings_call").on(t.callSid), index("call_recordings_created").on(t.createdAt)],
 );
 
 /**

@@ -12,6 +12,10 @@ export const TWILIO_PATHS = {
   voicemailRecorded: "/twilio/voicemail/recorded",
   recordingStatus: "/twilio/voicemail/recording-status",
   transcription: "/twilio/voicemail/transcription",
+  /** An outbound call's Url: its callee answered. */
+  outbound: "/twilio/outbound",
+  /** The conversation recording's status callback (see CallSession: op "record"). */
+  callRecordingStatus: "/twilio/call-recording-status",
 } as const;
 
 /** Audio the worker serves itself (web/public/audio, deployed with the console's assets). */
