@@ -20,6 +20,8 @@ export default defineConfig(async () => {
           PUBLIC_URL: "https://calls.example.test",
           // Short enough to exercise, long enough that no test races it by accident.
           CLAIM_LEASE_SECONDS: "10",
+          // The shortest Twilio allows: a callee who does not answer ends the call in 5 s.
+          DIAL_TIMEOUT_SECONDS: "5",
           // Three slots, so that a full lot is reached with three calls.
           PARK_SLOTS: "3",
           // A REST request the simulator holds (an injected timeout) is given up on quickly.

@@ -4,7 +4,7 @@ import { log } from "../worker/log";
 import type { CarrierToPhone } from "./phoneProtocol";
 import { PHONE_ERRORS } from "./phoneProtocol";
 import type { ConferenceNotice, JoinResult, LeaveReason } from "./SimConference";
-import { CARRIER_NAME } from "./SimCarrier";
+import { CARRIER_NAME, type CalleeRule } from "./SimCarrier";
 import { simConfig } from "./config";
 import { newSid } from "./sids";
 import { type DialVerb, type HttpMethod, parseTwiml, parseWaitTwiml, TwimlError, type Verb } from "./twiml";
@@ -62,8 +62,11 @@ export interface SimCallEvent {
 export interface SimCallState {
   callSid: string;
   accountSid: string;
-  /** "caller": a PSTN call into the number (POST /sim/calls); "agent": a phone's device.connect() leg. */
-  kind: "caller" | "agent";
+  /**
+   * "caller": a PSTN call into the number (POST /sim/calls); "agent": a phone's device.connect() leg;
+   * "callee": an outbound call the product placed through the REST API (POST …/Calls.json).
+   */
+  kind: "caller" | "agent" | "callee";
   /** The agent's Client identity (agent legs only). */
   identity: string | null;
   /** The phone's ref for this connect (agent legs only). */
@@ -72,7 +75,9 @@ export interface SimCallState {
   customParameters: Record<string, string>;
   from: string;
   to: string;
-  direction: "inbound";
+  direction: "inbound" | "outbound-api";
+  /** A callee's call: what the REST create asked for, and how the simulated person answers. */
+  outbound?: OutboundRun | null;
   /** Where Twilio requests the number's voice URL and status callback (PUBLIC_URL or the placing origin). */
   base: string;
   speed: number;
@@ -102,6 +107,54 @@ export interface SimCallState {
   hangupAt: number | null;
   errors: { code: number; message: string }[];
   events: SimCallEvent[];
+  /** Recordings started through the REST API (POST …/Calls/{sid}/Recordings.json); absent: none. */
+  recordings?: CallRecordingRun[];
+}
+
+/**
+ * A recording of this call started through the REST API. It records the call itself, not a
+ * conference: it runs across TwiML redirects and REST updates until the call ends (Twilio's
+ * Recordings resource, "Create a Recording"), then its status callback says it is completed.
+ */
+export interface CallRecordingRun {
+  recordingSid: string;
+  startedAt: number;
+  channels: 1 | 2;
+  track: "inbound" | "outbound" | "both";
+  statusCallback: string | null;
+  statusCallbackMethod: HttpMethod;
+  /** RecordingStatusCallbackEvent: "in-progress", "completed", "absent" (Twilio's default: completed). */
+  statusCallbackEvents: string[];
+}
+
+export type StartRecordingResult = { ok: true; recording: CallRecordingRun; state: SimCallState } | { ok: false; why: "unknown" | "not-in-progress" };
+
+export interface OutboundRun {
+  url: string;
+  method: HttpMethod;
+  statusCallback: string | null;
+  statusCallbackMethod: HttpMethod;
+  /** Twilio's default with a StatusCallback and no events: completed only. */
+  statusCallbackEvents: string[];
+  rule: CalleeRule;
+  /** While it rings: when the callee answers, declines, or the call's Timeout ends it (no-answer). */
+  ringUntil: number | null;
+  /** The answer at ringUntil: the callee's own, or no-answer when the Timeout comes first. */
+  outcome: CalleeRule["answer"];
+}
+
+export interface PlaceOutbound {
+  callSid: string;
+  from: string;
+  to: string;
+  base: string;
+  url: string;
+  method: HttpMethod;
+  statusCallback: string | null;
+  statusCallbackMethod: HttpMethod;
+  statusCallbackEvents: string[];
+  timeoutSeconds: number;
+  rule: CalleeRule;
 }
 
 export interface PlaceCall {
@@ -165,6 +218,58 @@ export class SimCall extends DurableObject<Env> {
       await this.run();
       return this.s;
     });
+  }
+
+  /**
+   * The product's REST create (POST …/Calls.json): the call is queued, then rings the simulated callee,
+   * who answers, declines or lets it ring out as their rule says (POST /sim/callees). Once answered,
+   * Twilio requests the call's Url and runs the answer, as for a caller.
+   */
+  placeOutbound(p: PlaceOutbound): Promise<SimCallState> {
+    return this.serial(async () => {
+      if (this.s) return this.s;
+      const cfg = simConfig(this.env);
+      const timeout = p.timeoutSeconds;
+      const outcome = p.rule.answer === "no-answer" || p.rule.afterSeconds >= timeout ? "no-answer" : p.rule.answer;
+      const ringFor = outcome === "no-answer" ? timeout : p.rule.afterSeconds;
+      this.s = this.fresh({
+        callSid: p.callSid,
+        kind: "callee",
+        direction: "outbound-api",
+        from: p.from,
+        to: p.to,
+        base: p.base,
+        speed: cfg.speed,
+        messageSeconds: 0,
+        status: "ringing",
+        outbound: {
+          url: p.url,
+          method: p.method,
+          statusCallback: p.statusCallback,
+          statusCallbackMethod: p.statusCallbackMethod,
+          statusCallbackEvents: p.statusCallbackEvents,
+          rule: p.rule,
+          ringUntil: Date.now() + this.ms(ringFor, cfg.speed),
+          outcome,
+        },
+      });
+      this.event(`REST: outbound call from ${p.from} to ${p.to}; the callee will ${outcome === "no-answer" ? `not answer (Timeout ${timeout}s)` : `${outcome} after ${ringFor}s`}`);
+      this.save();
+      return this.s;
+    });
+  }
+
+  /** The simulated callee's ring is over: they answer (Twilio requests the Url), decline (busy), or it rang out. */
+  private async ringOver(o: OutboundRun): Promise<void> {
+    const s = this.s!;
+    o.ringUntil = null;
+    if (o.outcome === "decline") return this.complete("the callee declined", "busy");
+    if (o.outcome === "no-answer") return this.complete("the callee did not answer", "no-answer");
+    this.answer();
+    this.event(`the callee answered: Twilio requests ${o.url}`);
+    if (o.rule.hangupAfter !== null) s.hangupAt = Date.now() + this.ms(o.rule.hangupAfter);
+    await this.fetchProgram(o.url, {}, o.method);
+    return this.run();
   }
 
   /**
@@ -307,6 +412,24 @@ export class SimCall extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Twilio's REST "create a recording" on this call: only an answered call that has not ended may be
+   * recorded (21220 otherwise). Several may run at once, as on Twilio; each ends with the call.
+   */
+  startRecording(r: Omit<CallRecordingRun, "recordingSid" | "startedAt">): Promise<StartRecordingResult> {
+    return this.serial(async (): Promise<StartRecordingResult> => {
+      const s = this.s;
+      if (!s) return { ok: false, why: "unknown" };
+      if (this.ended() || s.status !== "in-progress") return { ok: false, why: "not-in-progress" };
+      const run: CallRecordingRun = { recordingSid: newSid("RE"), startedAt: Date.now(), ...r };
+      (s.recordings ??= []).push(run);
+      this.event(`REST: recording ${run.recordingSid} started (${run.channels} channel${run.channels === 2 ? "s" : ""}, track ${run.track})`);
+      this.save();
+      if (run.statusCallbackEvents.includes("in-progress")) await this.recordingCallback(run, "in-progress");
+      return { ok: true, recording: run, state: s };
+    });
+  }
+
   /** A line in the call's event log from outside (the REST route's fault injection). */
   note(what: string): void {
     if (!this.s) return;
@@ -322,6 +445,7 @@ export class SimCall extends DurableObject<Env> {
       if (s.hangupAt !== null && now >= s.hangupAt) {
         return this.endCall("caller hung up (timer)", "participant_hung_up", s.answeredAt ? "completed" : "canceled");
       }
+      if (s.outbound?.ringUntil != null && now >= s.outbound.ringUntil) return this.ringOver(s.outbound);
       if (s.connectAt !== null && now >= s.connectAt) {
         s.connectAt = null;
         this.event("TwiML App request (after the connect delay)");
@@ -770,6 +894,33 @@ export class SimCall extends DurableObject<Env> {
       }
       this.toPhone({ type: "disconnect", ref: s.ref!, callSid: s.callSid });
       // No status callback: the TwiML App has none configured (README).
+      await this.finishRecordings();
+      return;
+    }
+    const o = s.outbound;
+    if (s.kind === "callee") {
+      // The REST create's StatusCallback, if it asked for one (and for the completed event).
+      if (o) o.ringUntil = null;
+      if (o?.statusCallback && o.statusCallbackEvents.includes("completed")) {
+        await deliver(
+          this.ctx,
+          this.env,
+          o.statusCallback,
+          {
+            AccountSid: s.accountSid,
+            ApiVersion: "2010-04-01",
+            CallSid: s.callSid,
+            CallStatus: final,
+            CallDuration: String(s.answeredAt === null ? 0 : Math.round(((Date.now() - s.answeredAt) * s.speed) / 1000)),
+            Direction: "outbound-api",
+            From: s.from,
+            To: s.to,
+          },
+          o.statusCallbackMethod,
+        );
+      }
+      this.save();
+      await this.finishRecordings();
       return;
     }
     // The number's "call status changes" callback, as configured in the README.
@@ -784,6 +935,60 @@ export class SimCall extends DurableObject<Env> {
       To: s.to,
     });
     this.save();
+    await this.finishRecordings();
+  }
+
+  /**
+   * The call ended: each of its REST recordings stops, its media is kept by the carrier, and its
+   * status callback follows the call's own (Twilio processes a recording after the call completes).
+   */
+  private async finishRecordings(): Promise<void> {
+    const s = this.s!;
+    const runs = s.recordings ?? [];
+    if (runs.length === 0) return;
+    s.recordings = [];
+    this.save();
+    const endedAt = s.endedAt ?? Date.now();
+    for (const run of runs) {
+      const seconds = Math.max(0, Math.round(((endedAt - run.startedAt) * s.speed) / 1000));
+      if (seconds > 0) {
+        await this.env.SIM_CARRIER.getByName(CARRIER_NAME).addRecording({
+          recordingSid: run.recordingSid,
+          callSid: s.callSid,
+          accountSid: s.accountSid,
+          seconds,
+          createdAt: run.startedAt,
+          channels: run.channels,
+          source: "StartCallRecordingAPI",
+        });
+      }
+      this.event(seconds > 0 ? `recording ${run.recordingSid}: ${seconds}s` : `recording ${run.recordingSid}: no audio (absent)`);
+      this.save();
+      if (seconds > 0 && run.statusCallbackEvents.includes("completed")) await this.recordingCallback(run, "completed", seconds);
+      if (seconds === 0 && run.statusCallbackEvents.includes("absent")) await this.recordingCallback(run, "absent", 0);
+    }
+  }
+
+  /** A REST recording's status callback (Twilio's RecordingStatusCallback parameters), signed like every webhook. */
+  private async recordingCallback(run: CallRecordingRun, status: "in-progress" | "completed" | "absent", seconds?: number): Promise<void> {
+    const s = this.s!;
+    const url = run.statusCallback && this.resolve(run.statusCallback, null);
+    if (!url) return;
+    const params: Record<string, string> = {
+      AccountSid: s.accountSid,
+      CallSid: s.callSid,
+      RecordingSid: run.recordingSid,
+      // Twilio's RecordingUrl is the Recording resource (no extension: WAV); the product fetches media
+      // by RecordingSid from its own API base, never from this URL.
+      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${s.accountSid}/Recordings/${run.recordingSid}`,
+      RecordingStatus: status,
+      RecordingChannels: String(run.channels),
+      RecordingSource: "StartCallRecordingAPI",
+      RecordingTrack: run.track,
+      RecordingStartTime: new Date(run.startedAt).toUTCString().replace("GMT", "+0000"),
+      ...(seconds === undefined ? {} : { RecordingDuration: String(seconds) }),
+    };
+    await deliver(this.ctx, this.env, url, params, run.statusCallbackMethod);
   }
 
   // ---- plumbing ----
@@ -864,7 +1069,7 @@ export class SimCall extends DurableObject<Env> {
     if (!s) return;
     this.hearing();
     this.ctx.storage.kv.put("state", s);
-    const due = [s.waitUntil, s.conference?.wait?.until ?? null, s.hangupAt, s.connectAt].filter(
+    const due = [s.waitUntil, s.conference?.wait?.until ?? null, s.hangupAt, s.connectAt, s.outbound?.ringUntil ?? null].filter(
       (t): t is number => t !== null && t < Number.MAX_SAFE_INTEGER,
     );
     if (this.ended() || due.length === 0) void this.ctx.storage.deleteAlarm();

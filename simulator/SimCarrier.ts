@@ -16,6 +16,7 @@ const LEG_PREFIX = "leg:";
 const FAULT_PREFIX = "fault:";
 const RECORDING_PREFIX = "recording:";
 const ACCOUNT_PREFIX = "account:";
+const CALLEE_PREFIX = "callee:";
 /** The simulator keeps the latest recordings; an older one is gone, as if deleted. */
 const KEEP_RECORDINGS = 1000;
 const KEEP_CALLS = 200;
@@ -29,7 +30,7 @@ const TWILIO_PARAM_NAMES = new Set(["AccountSid", "ApiVersion", "ApplicationSid"
 
 export interface SimCallSummary {
   callSid: string;
-  kind: "caller" | "agent";
+  kind: "caller" | "agent" | "callee";
   /** The agent's identity for an agent leg, else null. */
   identity: string | null;
   from: string;
@@ -54,19 +55,37 @@ interface LegEntry {
   createdAt: number;
 }
 
-/** A recording made by <Record>: its media is a generated WAV of this length. */
+/** A recording made by <Record>, or by the REST API on a call: its media is a generated WAV of this length. */
 export interface SimRecording {
   recordingSid: string;
   callSid: string;
   accountSid: string;
   seconds: number;
   createdAt: number;
+  /** The Recording resource's `channels` and `source`; absent: a <Record> (1, RecordVerb). */
+  channels?: 1 | 2;
+  source?: "RecordVerb" | "StartCallRecordingAPI";
 }
+
+/**
+ * How the simulated person at a number answers an outbound call (POST /sim/callees): pick up, decline
+ * (Twilio reports busy), or let it ring until the call's Timeout (no-answer), after ringing this long.
+ */
+export const CALLEE_ANSWERS = ["answer", "decline", "no-answer"] as const;
+export interface CalleeRule {
+  answer: (typeof CALLEE_ANSWERS)[number];
+  /** Seconds of ringing before they answer or decline (simulated seconds). */
+  afterSeconds: number;
+  /** Seconds after answering that they hang up; null: they stay until the agent ends the call. */
+  hangupAfter: number | null;
+}
+/** A number nobody set up: answers after two rings, and stays. */
+export const DEFAULT_CALLEE: CalleeRule = { answer: "answer", afterSeconds: 2, hangupAfter: null };
 
 /** What the product's REST calls can be made to suffer (POST /sim/faults). */
 export const FAULTS = ["timeout-applied", "timeout", "429", "500", "21220"] as const;
 export type FaultKind = (typeof FAULTS)[number];
-export const FAULT_OPS = ["update", "fetch", "delete"] as const;
+export const FAULT_OPS = ["update", "fetch", "delete", "record"] as const;
 export type FaultOp = (typeof FAULT_OPS)[number];
 
 export interface FaultRule {
@@ -74,7 +93,7 @@ export interface FaultRule {
   /** Only REST requests about this call; null: any call. */
   callSid: string | null;
   fault: FaultKind;
-  /** Which REST request: "update" (POST …/Calls/{sid}.json), "fetch" (GET), or "delete" (DELETE of one of the call's recordings). */
+  /** Which REST request: "update" (POST …/Calls/{sid}.json), "fetch" (GET), "delete" (DELETE of one of the call's recordings), or "record" (POST …/Calls/{sid}/Recordings.json). */
   op: FaultOp;
   /** How many more matching requests it hits. */
   times: number;
@@ -245,6 +264,14 @@ export class SimCarrier extends DurableObject<Env> {
   }
 
   // ---- REST fault injection ----
+
+  setCallee(number: string, rule: CalleeRule): void {
+    this.ctx.storage.kv.put(CALLEE_PREFIX + number, rule);
+  }
+
+  callee(number: string): CalleeRule {
+    return this.ctx.storage.kv.get<CalleeRule>(CALLEE_PREFIX + number) ?? DEFAULT_CALLEE;
+  }
 
   addFault(f: { callSid: string | null; fault: FaultKind; op: FaultOp; times: number; holdMs: number }): FaultRule {
     const rule: FaultRule = { id: crypto.randomUUID(), ...f, createdAt: Date.now() };

@@ -1,10 +1,10 @@
-import { LOCAL_ACCOUNT_SID } from "../worker/config";
+import { LOCAL_ACCOUNT_SID, LOCAL_NUMBER } from "../worker/config";
 import type { Env } from "../worker/env";
 
 /** The account the simulator pretends to be; its REST API accepts it with the auth token. */
 export const SIM_ACCOUNT_SID = LOCAL_ACCOUNT_SID;
 /** The account's one incoming number: callers placed without a "to" call it. */
-export const SIM_NUMBER = "+15550100000";
+export const SIM_NUMBER = LOCAL_NUMBER;
 export const SIM_NUMBER_SID = "PN" + "0".repeat(32);
 /** The TwiML App a simulated phone's connect goes through (the token's outgoingApplicationSid). */
 export const SIM_APPLICATION_SID = "AP" + "0".repeat(32);

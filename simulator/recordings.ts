@@ -69,8 +69,8 @@ simulatorRecordingRoutes.get(PATH, async (c) => {
       call_sid: recording.callSid,
       status: "completed",
       duration: String(recording.seconds),
-      channels: 1,
-      source: "RecordVerb",
+      channels: recording.channels ?? 1,
+      source: recording.source ?? "RecordVerb",
       date_created: new Date(recording.createdAt).toUTCString().replace("GMT", "+0000"),
       uri: `/2010-04-01/Accounts/${recording.accountSid}/Recordings/${recording.recordingSid}.json`,
     });

@@ -9,8 +9,8 @@ import { recordingWav } from "./audio";
 import { simulatorRecordingRoutes } from "./recordings";
 import { accountRestRoutes } from "./accountRest";
 import { SIM_ACCOUNT_SID, SIM_NUMBER, simConfig } from "./config";
-import type { SimCall, SimCallState } from "./SimCall";
-import { BASE_HEADER, CARRIER_NAME, FAULT_OPS, FAULTS, IDENTITY_HEADER, SIM_SESSION_HEADER } from "./SimCarrier";
+import type { CallRecordingRun, SimCall, SimCallState } from "./SimCall";
+import { BASE_HEADER, CALLEE_ANSWERS, CARRIER_NAME, DEFAULT_CALLEE, FAULT_OPS, FAULTS, IDENTITY_HEADER, SIM_SESSION_HEADER } from "./SimCarrier";
 import { newSid } from "./sids";
 
 /** The carrier simulator's own routes. They exist only with CARRIER=simulator, never in another mode. */
@@ -192,9 +192,8 @@ function callResource(s: SimCallState) {
 }
 
 /** Basic auth (the account SID or an API key as the user, the one secret the simulator knows) and the call's stub. */
-async function restCall(c: Ctx): Promise<{ error: Response } | { account: string; sid: string; stub: DurableObjectStub<SimCall> }> {
+async function restCall(c: Ctx, sid = c.req.param("file")!.replace(/\.json$/, "")): Promise<{ error: Response } | { account: string; sid: string; stub: DurableObjectStub<SimCall> }> {
   const account = c.req.param("account")!;
-  const sid = c.req.param("file")!.replace(/\.json$/, "");
   const auth = c.req.header("Authorization") ?? "";
   let user = "";
   let pass = "";
@@ -213,6 +212,66 @@ const MAX_TWIML_CHARS = 4000;
 
 // The account's numbers, TwiML Apps and API keys, for `npm run setup:twilio`.
 simulatorRoutes.route("/api/2010-04-01/Accounts/:account", accountRestRoutes);
+
+// ---- Placing a call: POST /2010-04-01/Accounts/{AccountSid}/Calls.json (outbound calls) ----
+
+/** Twilio's `To` for a phone number; the simulator places calls to phone numbers only. */
+const E164_TO = /^\+[1-9][0-9]{6,14}$/;
+
+simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls.json", async (c) => {
+  const r = await restCall(c, "CA" + "0".repeat(32));
+  if ("error" in r) return r.error;
+  const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+  const to = form.get("To") ?? "";
+  const from = form.get("From") ?? "";
+  const url = form.get("Url") ?? "";
+  if (!to) return twilioError(c, 400, 21201, "No 'To' number is specified");
+  if (!E164_TO.test(to)) return twilioError(c, 400, 21211, `Invalid 'To' Phone Number: ${to}`);
+  if (!from) return twilioError(c, 400, 21213, "No 'From' number is specified");
+  // The caller ID must be one of the account's numbers (or a verified caller ID): the simulator has one.
+  if (from !== SIM_NUMBER) return twilioError(c, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`);
+  if (!url) return twilioError(c, 400, 21205, "Url parameter is required (the simulator does not run inline Twiml or an ApplicationSid on a new call)");
+  const method = (form.get("Method") ?? "POST").toUpperCase();
+  const callbackMethod = (form.get("StatusCallbackMethod") ?? "POST").toUpperCase();
+  if ((method !== "GET" && method !== "POST") || (callbackMethod !== "GET" && callbackMethod !== "POST")) return twilioError(c, 400, 21201, "Method must be GET or POST");
+  const timeout = Number(form.get("Timeout") ?? "60");
+  if (!Number.isInteger(timeout) || timeout < 5 || timeout > 600) return twilioError(c, 400, 21201, "Timeout must be an integer from 5 to 600");
+  const events = form.getAll("StatusCallbackEvent").flatMap((e) => e.split(" ")).filter(Boolean);
+  const callSid = newSid("CA");
+  const rule = await c.env.SIM_CARRIER.getByName(CARRIER_NAME).callee(to);
+  const state = await c.env.SIM_CALLS.getByName(callSid).placeOutbound({
+    callSid,
+    from,
+    to,
+    base: base(c),
+    url,
+    method,
+    statusCallback: form.get("StatusCallback") || null,
+    statusCallbackMethod: callbackMethod,
+    statusCallbackEvents: events.length > 0 ? events : ["completed"],
+    timeoutSeconds: timeout,
+    rule,
+  });
+  log("sim.rest_call_created", { callSid, to, answer: rule.answer });
+  return c.json({ ...callResource(state), status: "queued" }, 201);
+});
+
+const calleeBody = z.strictObject({
+  number: z.string().regex(E164_TO, "must be a phone number such as +15551230009"),
+  answer: z.enum(CALLEE_ANSWERS),
+  /** Seconds of ringing before they answer or decline (default 2). */
+  afterSeconds: z.number().min(0).max(600).optional(),
+  /** Seconds after answering that they hang up (default: never). */
+  hangupAfter: z.number().positive().max(86_400).nullable().optional(),
+});
+
+// How the simulated person at a number answers the product's outbound calls.
+simulatorRoutes.put("/callees", async (c) => {
+  const body = await jsonBody(c, calleeBody);
+  const rule = { answer: body.answer, afterSeconds: body.afterSeconds ?? DEFAULT_CALLEE.afterSeconds, hangupAfter: body.hangupAfter ?? null };
+  await c.env.SIM_CARRIER.getByName(CARRIER_NAME).setCallee(body.number, rule);
+  return c.json({ number: body.number, ...rule });
+});
 
 simulatorRoutes.get("/api/2010-04-01/Accounts/:account/Calls/:file", async (c) => {
   const r = await restCall(c);
@@ -279,3 +338,84 @@ async function applyUpdate(c: Ctx, account: string, sid: string, stub: DurableOb
   log("sim.rest_update", { callSid: sid, twiml: form.Twiml !== undefined, url: form.Url, status });
   return c.json(callResource(result.state));
 }
+
+// ---- Recording a call: POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json ----
+
+const RECORDING_CHANNELS: Record<string, 1 | 2> = { mono: 1, dual: 2 };
+const RECORDING_TRACKS = ["inbound", "outbound", "both"] as const;
+const RECORDING_EVENTS = new Set(["in-progress", "completed", "absent"]);
+
+/** The Call Recording resource as Twilio's JSON shows it, while it runs. */
+function callRecordingResource(account: string, callSid: string, run: CallRecordingRun) {
+  return {
+    account_sid: account,
+    api_version: "2010-04-01",
+    call_sid: callSid,
+    conference_sid: null,
+    channels: run.channels,
+    date_created: restDate(run.startedAt),
+    date_updated: restDate(run.startedAt),
+    start_time: restDate(run.startedAt),
+    duration: null,
+    price: null,
+    price_unit: null,
+    sid: run.recordingSid,
+    source: "StartCallRecordingAPI",
+    status: "in-progress",
+    error_code: null,
+    encryption_details: null,
+    track: run.track,
+    uri: `/2010-04-01/Accounts/${account}/Calls/${callSid}/Recordings/${run.recordingSid}.json`,
+  };
+}
+
+// Twilio's Recordings resource, "Create a Recording resource" on a call: it records the call from now
+// until it ends, whatever TwiML or REST update moves it meanwhile, and answers 201 with the running
+// recording. An unknown call is 20404; one that is not in progress (not answered yet, or ended) 21220.
+simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls/:sid/Recordings.json", async (c) => {
+  const r = await restCall(c, c.req.param("sid"));
+  if ("error" in r) return r.error;
+  const { account, sid, stub } = r;
+  const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+  const channels = RECORDING_CHANNELS[form.get("RecordingChannels") ?? "mono"];
+  if (!channels) return twilioError(c, 400, 21201, "RecordingChannels must be mono or dual");
+  const track = form.get("RecordingTrack") ?? "both";
+  if (!(RECORDING_TRACKS as readonly string[]).includes(track)) return twilioError(c, 400, 21201, "RecordingTrack must be inbound, outbound or both");
+  const method = (form.get("RecordingStatusCallbackMethod") ?? "POST").toUpperCase();
+  if (method !== "GET" && method !== "POST") return twilioError(c, 400, 21201, "RecordingStatusCallbackMethod must be GET or POST");
+  // Repeated parameters (as twilio-node sends a list) or one space-separated value.
+  const events = form.getAll("RecordingStatusCallbackEvent").flatMap((e) => e.split(/\s+/)).filter(Boolean);
+  if (events.some((e) => !RECORDING_EVENTS.has(e))) return twilioError(c, 400, 21201, "RecordingStatusCallbackEvent must be in-progress, completed or absent");
+
+  const fault = await c.env.SIM_CARRIER.getByName(CARRIER_NAME).takeFault(sid, "record");
+  if (fault) {
+    log("sim.fault_hit", { callSid: sid, fault: fault.fault, op: "record" }, "warn");
+    if ((await stub.state()) !== null) stub.note(`REST recording: injected fault ${fault.fault}`);
+    if (fault.fault === "429") return twilioError(c, 429, 20429, "Too Many Requests");
+    if (fault.fault === "21220") return twilioError(c, 400, 21220, "Call is not in-progress. Cannot record.");
+    if (fault.fault === "timeout") {
+      await hold(fault.holdMs, c.req.raw.signal);
+      return twilioError(c, 503, 20503, "Service Unavailable");
+    }
+  }
+  const result = await stub.startRecording({
+    channels,
+    track: track as CallRecordingRun["track"],
+    statusCallback: form.get("RecordingStatusCallback") || null,
+    statusCallbackMethod: method,
+    statusCallbackEvents: events.length > 0 ? events : ["completed"],
+  });
+  if (!result.ok) {
+    if (result.why === "unknown") return notFound(c, account, sid);
+    return twilioError(c, 400, 21220, "Call is not in-progress. Cannot record.");
+  }
+  log("sim.recording_started", { callSid: sid, recordingSid: result.recording.recordingSid });
+  const answer = c.json(callRecordingResource(account, sid, result.recording), 201);
+  // Applied, then the answer is lost or bad.
+  if (fault?.fault === "timeout-applied") {
+    await hold(fault.holdMs, c.req.raw.signal);
+    return answer;
+  }
+  if (fault?.fault === "500") return twilioError(c, 500, 20500, "Internal Server Error");
+  return answer;
+});

@@ -6,6 +6,8 @@ export const LOCAL_AUTH_TOKEN = "local-simulator-auth-token";
 /** The account the local carrier simulator answers for. */
 export const LOCAL_ACCOUNT_SID = "AC" + "0".repeat(32);
 export const DEFAULT_TWILIO_API_BASE = "https://api.twilio.com";
+/** The simulator's one number: the caller ID of outbound calls in simulator mode. */
+export const LOCAL_NUMBER = "+15550100000";
 
 /** Who carries the calls: a Twilio account, or the built-in simulator (local development only). */
 export type Carrier = "twilio" | "simulator";
@@ -44,8 +46,12 @@ export interface Config {
   holdMusicUrl: string | null;
   /** What a caller hears first in the lobby. */
   lobbyGreeting: string;
+  /** The caller ID of outbound calls (OUTBOUND_CALLER_ID, a number of the Twilio account); null: no outbound calls. */
+  callerId: string | null;
+  /** How long Twilio rings an outbound call's callee before giving up (no-answer). */
+  dialTimeoutSeconds: number;
   /** Storage retention, in milliseconds (worker/retention.ts; a call session's own storage: CallSession.ts). */
-  retention: { voicemailMs: number; callMs: number; ringEventMs: number; callSessionMs: number };
+  retention: { voicemailMs: number; recordingMs: number; callMs: number; ringEventMs: number; callSessionMs: number };
 }
 
 function numberVar(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
@@ -54,6 +60,15 @@ function numberVar(raw: string | undefined, fallback: number, min: number, max: 
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
   return n;
 }
+
+function phoneNumberVar(raw: string | undefined, name: string): string | null {
+  if (!raw) return null;
+  if (!E164.test(raw)) throw new Error(`${name} must be a phone number in E.164 form such as +15551230000, got "${raw}"`);
+  return raw;
+}
+
+/** A phone number as Twilio's REST API takes it: +, country code, number; no spaces. */
+export const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 function httpUrl(raw: string | undefined, name: string): string | null {
   if (!raw) return null;
@@ -138,9 +153,14 @@ function parseConfig(env: Env): Config {
     wrapUpMs: numberVar(env.WRAP_UP_SECONDS, 30, 0, 3600, "WRAP_UP_SECONDS") * 1000,
     autoPauseAfter: Math.floor(numberVar(env.AUTO_PAUSE_AFTER, 3, 0, 100, "AUTO_PAUSE_AFTER")),
     holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
+    callerId: phoneNumberVar(env.OUTBOUND_CALLER_ID, "OUTBOUND_CALLER_ID") ?? (carrier === "simulator" ? LOCAL_NUMBER : null),
+    dialTimeoutSeconds: numberVar(env.DIAL_TIMEOUT_SECONDS, 30, 5, 600, "DIAL_TIMEOUT_SECONDS"),
     lobbyGreeting: env.LOBBY_GREETING || "Thank you for calling. Please hold while we find someone to take your call.",
     retention: {
       voicemailMs: numberVar(env.VOICEMAIL_RETENTION_DAYS, 90, 1, 36_500, "VOICEMAIL_RETENTION_DAYS") * DAY_MS,
+      // Call recordings are personal data like voicemails: kept as long unless set apart.
+      recordingMs:
+        numberVar(env.RECORDING_RETENTION_DAYS, numberVar(env.VOICEMAIL_RETENTION_DAYS, 90, 1, 36_500, "VOICEMAIL_RETENTION_DAYS"), 1, 36_500, "RECORDING_RETENTION_DAYS") * DAY_MS,
       callMs: numberVar(env.CALL_RETENTION_DAYS, 400, 1, 36_500, "CALL_RETENTION_DAYS") * DAY_MS,
       ringEventMs: numberVar(env.RING_EVENT_RETENTION_DAYS, 90, 1, 36_500, "RING_EVENT_RETENTION_DAYS") * DAY_MS,
       callSessionMs: numberVar(env.CALL_SESSION_RETENTION_DAYS, 2, 0.0001, 365, "CALL_SESSION_RETENTION_DAYS") * DAY_MS,

@@ -53,12 +53,18 @@ export interface Env {
   PARK_TIMEOUT_SECONDS?: string;
   /** Seconds of wrap-up after a connected call ends, when the agent is not rung (default 30; 0: off). */
   WRAP_UP_SECONDS?: string;
+  /** The caller ID of outbound calls: a number of the Twilio account (the simulator's own by default). */
+  OUTBOUND_CALLER_ID?: string;
+  /** Seconds Twilio rings an outbound call's callee (default 30). */
+  DIAL_TIMEOUT_SECONDS?: string;
   /** Rings in a row an agent lets time out before they are set away, "Missed 3 calls" (default 3; 0: off). */
   AUTO_PAUSE_AFTER?: string;
   /** Audio file a parked caller hears, looped (default: the worker's own /audio/hold.wav). */
   HOLD_MUSIC_URL?: string;
   /** Days a voicemail is kept (its recording deleted at the carrier, then the row; default 90). */
   VOICEMAIL_RETENTION_DAYS?: string;
+  /** Days a call's recording is kept (deleted at the carrier, then the row; default: VOICEMAIL_RETENTION_DAYS). */
+  RECORDING_RETENTION_DAYS?: string;
   /** Days an ended call's row and its claims are kept (default 400; a call with a voicemail stays as long as it). */
   CALL_RETENTION_DAYS?: string;
   /** Days ring events (the per-call audit trail) are kept (default 90). */

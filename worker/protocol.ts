@@ -188,9 +188,35 @@ export interface CallView {
    * a console keeps notes by CallSid from the snapshot and from call.noted.
    */
   note?: CallNote | null;
+  /**
+   * The call's saved recording (the recording setting on, the call answered, Twilio's callback in).
+   * Like `note`, only the snapshot's `history` items carry it, null when there is none; a console keeps
+   * recordings by CallSid from the snapshot and from call.recording.
+   */
+  recording?: CallRecordingView | null;
 }
 
 export type CallDirection = "inbound" | "outbound";
+
+/** A recorded call's conversation, from the first agent to the end (one per call). */
+export interface CallRecordingView {
+  recordingSid: string;
+  durationSeconds: number;
+  /** The worker's own route that streams it to a signed-in agent (never Twilio's URL: see VoicemailView.audioUrl). */
+  audioUrl: string;
+  createdAt: number;
+}
+
+/** Where a console plays call `callSid`'s recording (GET, with the session cookie; Range requests work). */
+export function callRecordingAudioUrl(callSid: string): string {
+  return `/api/calls/${encodeURIComponent(callSid)}/recording/audio`;
+}
+
+/** Body of GET and PUT /api/settings/recording: whether answered calls are recorded, and the consent announcement. */
+export interface RecordingSettingBody {
+  enabled: boolean;
+  announcement: string;
+}
 
 /** A call's note and the outcome its agent picked, kept with the call (one per call). */
 export interface CallNote {
@@ -247,6 +273,24 @@ export interface VoicemailView {
 export const VOICEMAIL_STATUSES = ["new", "handled"] as const;
 export type VoicemailStatus = (typeof VOICEMAIL_STATUSES)[number];
 export const VOICEMAIL_NOTE_MAX_LENGTH = 1000;
+
+/** GET /api/voicemails: the list asked for, and how many voicemails are "new" in all. */
+export interface VoicemailListResponse {
+  voicemails: VoicemailView[];
+  unhandled: number;
+}
+/** PUT /api/voicemails/{id}/assignee; null: nobody. */
+export interface VoicemailAssigneeRequest {
+  agentId: string | null;
+}
+/** POST /api/voicemails/{id}/handled */
+export interface VoicemailHandledRequest {
+  note?: string;
+}
+/** The answer of every inbox change. */
+export interface VoicemailResponse {
+  voicemail: VoicemailView;
+}
 
 /** Where a console plays voicemail `id` (GET, with the session cookie; Range requests work). */
 export function voicemailAudioUrl(id: string): string {
@@ -332,6 +376,8 @@ export type ServerMessage =
   | { type: "call.ended"; call: CallView }
   /** A call's note was saved (PUT /api/calls/{sid}/note): every console shows it in the history. */
   | { type: "call.noted"; callSid: string; note: CallNote }
+  /** A call's recording was saved (Twilio's recording callback): every console shows it in the history. */
+  | { type: "call.recording"; callSid: string; recording: CallRecordingView }
   | { type: "agent.updated"; agent: AgentView }
   /** `version`: the agent's view after this change (see AgentView.version). */
   | { type: "agent.presence"; agentId: string; online: boolean; version: number }
@@ -363,6 +409,7 @@ export const SERVER_MESSAGE_TYPES = [
   "call.recalled",
   "call.ended",
   "call.noted",
+  "call.recording",
   "agent.updated",
   "agent.presence",
   "agent.paused",
@@ -424,6 +471,24 @@ export type RetrieveResponse =
   | ({ retrieved: true } & Ticket)
   /** `busyWith`: the retriever already holds this other call. */
   | { retrieved: false; retrievedBy: string | null; busyWith?: string };
+
+/**
+ * Body of POST /api/calls/dial: call `to` (E.164) from the team's caller ID; `voicemailId` when it
+ * calls back a voicemail's caller (the voicemail then says who called back, and when).
+ */
+export interface DialRequest {
+  to: string;
+  voicemailId?: string;
+}
+
+/**
+ * Body of its 201 answer: the new call, and the ticket the agent's phone connects with once the callee
+ * answers (the console does that when it sees call.answered for this call with the agent's id).
+ */
+export interface DialResponse {
+  callSid: string;
+  ticket: string;
+}
 
 /** Body of POST /api/calls/{sid}/transfer. */
 export interface TransferRequest {

@@ -1,5 +1,5 @@
-// The retention sweep, run by the Cron Trigger (wrangler.toml [triggers]): voicemails (their recording
-// at the carrier first, then the row), ended calls with their claims, and ring events, each older than
+// The retention sweep, run by the Cron Trigger (wrangler.toml [triggers]): voicemails and call
+// recordings (their recording at the carrier first, then the row), ended calls with their claims, and ring events, each older than
 // its setting. Every run does a bounded amount of work (a cron invocation has a limited number of
 // subrequests and D1 queries: developers.cloudflare.com/workers/platform/limits/), oldest first, so a
 // backlog is worked off over the next runs; each step is idempotent, so a run cut short loses nothing.
@@ -8,7 +8,7 @@ import type { Env } from "./env";
 import { log } from "./log";
 import { type DeleteOutcome, deleteRecording } from "./twilio/media";
 
-/** Voicemails whose recording is deleted at the carrier per run: one REST request each. */
+/** Voicemails (and, apart, call recordings) whose recording is deleted at the carrier per run: one REST request each. */
 export const VOICEMAILS_PER_RUN = 20;
 /** Rows one DELETE statement removes, and how many such statements a table gets per run. */
 export const ROWS_PER_BATCH = 500;
@@ -16,6 +16,7 @@ export const BATCHES_PER_TABLE = 5;
 
 export interface RetentionReport {
   voicemails: { deleted: number; kept: number };
+  callRecordings: { deleted: number; kept: number };
   calls: number;
   claims: number;
   ringEvents: number;
@@ -52,7 +53,13 @@ const TABLE_SWEEPS: TableSweep[] = [
 /** `exports` reaches the carrier simulator through the worker's own entrypoint (ctx.exports). */
 export async function sweepRetention(env: Env, exports: unknown, now = Date.now()): Promise<RetentionReport> {
   const config = readConfig(env);
-  const report: RetentionReport = { voicemails: await sweepVoicemails(env, config, exports, now), calls: 0, claims: 0, ringEvents: 0 };
+  const report: RetentionReport = {
+    voicemails: await sweepRecordings(env, config, exports, VOICEMAIL_SWEEP, now - config.retention.voicemailMs),
+    callRecordings: await sweepRecordings(env, config, exports, CALL_RECORDING_SWEEP, now - config.retention.recordingMs),
+    calls: 0,
+    claims: 0,
+    ringEvents: 0,
+  };
   for (const sweep of TABLE_SWEEPS) {
     const cutoff = sweep.cutoff(now, config);
     for (let batch = 0; batch < BATCHES_PER_TABLE; batch++) {
@@ -66,31 +73,48 @@ export async function sweepRetention(env: Env, exports: unknown, now = Date.now(
   return report;
 }
 
+/** A table of rows that each hold a recording at the carrier: its oldest rows, and how to delete some. */
+interface RecordingSweep {
+  what: "voicemails" | "call_recordings";
+  /** id, recordingSid and callSid of up to ?2 rows created before ?1, oldest first. */
+  select: string;
+  /** Deletes the rows whose ids are bound. */
+  remove: (count: number) => string;
+}
+
+const VOICEMAIL_SWEEP: RecordingSweep = {
+  what: "voicemails",
+  select: "SELECT id, recording_sid AS recordingSid, call_sid AS callSid FROM voicemails WHERE created_at < ?1 ORDER BY created_at LIMIT ?2",
+  remove: (n) => `DELETE FROM voicemails WHERE id IN (${Array(n).fill("?").join(",")})`,
+};
+
+const CALL_RECORDING_SWEEP: RecordingSweep = {
+  what: "call_recordings",
+  select: "SELECT recording_sid AS id, recording_sid AS recordingSid, call_sid AS callSid FROM call_recordings WHERE created_at < ?1 ORDER BY created_at LIMIT ?2",
+  remove: (n) => `DELETE FROM call_recordings WHERE recording_sid IN (${Array(n).fill("?").join(",")})`,
+};
+
 /**
  * The recording is deleted at the carrier first, then the row: a row is never gone while its
  * recording stays at Twilio unseen. A 404 there means it is gone already; any other failure keeps the
  * row, and the next run tries again.
  */
-async function sweepVoicemails(env: Env, config: Config, exports: unknown, now: number): Promise<{ deleted: number; kept: number }> {
-  const { results } = await env.DB.prepare(
-    "SELECT id, recording_sid AS recordingSid, call_sid AS callSid FROM voicemails WHERE created_at < ?1 ORDER BY created_at LIMIT ?2",
-  )
-    .bind(now - config.retention.voicemailMs, VOICEMAILS_PER_RUN)
-    .all<{ id: string; recordingSid: string; callSid: string }>();
+async function sweepRecordings(env: Env, config: Config, exports: unknown, sweep: RecordingSweep, cutoff: number): Promise<{ deleted: number; kept: number }> {
+  const { results } = await env.DB.prepare(sweep.select).bind(cutoff, VOICEMAILS_PER_RUN).all<{ id: string; recordingSid: string; callSid: string }>();
   if (results.length === 0) return { deleted: 0, kept: 0 };
   if (config.carrier === null) {
-    log("retention.voicemails_waiting", { count: results.length, why: config.carrierError }, "warn");
+    log("retention.recordings_waiting", { what: sweep.what, count: results.length, why: config.carrierError }, "warn");
     return { deleted: 0, kept: results.length };
   }
   const done: string[] = [];
   for (const v of results) {
     const { outcome, error } = await deleteRecording(env, config, exports, v.recordingSid);
-    if (outcome === "failed") log("retention.recording_delete_failed", { callSid: v.callSid, recordingSid: v.recordingSid, error }, "error");
+    if (outcome === "failed") log("retention.recording_delete_failed", { what: sweep.what, callSid: v.callSid, recordingSid: v.recordingSid, error }, "error");
     else done.push(v.id);
-    log("retention.recording", { callSid: v.callSid, recordingSid: v.recordingSid, outcome: outcome satisfies DeleteOutcome });
+    log("retention.recording", { what: sweep.what, callSid: v.callSid, recordingSid: v.recordingSid, outcome: outcome satisfies DeleteOutcome });
   }
   if (done.length > 0) {
-    await env.DB.prepare(`DELETE FROM voicemails WHERE id IN (${done.map(() => "?").join(",")})`)
+    await env.DB.prepare(sweep.remove(done.length))
       .bind(...done)
       .run();
   }

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createSession, sessionCookie } from "../../worker/auth/sessions";
 import { app } from "../../worker/index";
 import { LOCAL_ACCOUNT_SID } from "../../worker/config";
-import { voicemails } from "../../worker/db/schema";
+import { callRecordings, voicemails } from "../../worker/db/schema";
 import { sign } from "../../worker/twilio/signature";
 import { CARRIER_NAME } from "../../simulator/SimCarrier";
 import { AUTH_TOKEN, createAgents, db, incomingCall, newCallSid, online, ORIGIN, PASSWORD, type TestAgent, unique } from "../worker/helpers";
@@ -25,6 +25,10 @@ interface World {
   /** An earlier caller's voicemail, its recording kept at the (simulated) carrier. */
   voicemailId: string;
   recordingSid: string;
+  /** Another earlier voicemail, already handled by `other`. */
+  handledVoicemailId: string;
+  /** An earlier call with a saved recording, its media kept at the (simulated) carrier. */
+  recordedCallSid: string;
 }
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -94,6 +98,11 @@ const ROUTES: Route[] = [
   { method: "GET", path: "/api/voice-token", as: "agent", body: "reads-none" },
   { method: "GET", path: "/api/voicemails", as: "agent", body: "reads-none" },
   { method: "GET", path: "/api/voicemails/:id/audio", as: "agent", body: "reads-none", params: (w) => ({ id: w.voicemailId }) },
+  // A null template: a broken agentId is then any other type, or a string that is no active agent.
+  { method: "PUT", path: "/api/voicemails/:id/assignee", as: "agent", body: "json", params: (w) => ({ id: w.voicemailId }), template: () => ({ agentId: null }) },
+  // The note is optional, so `{}` is valid: sent at a voicemail already handled, every case is refused (409 at best).
+  { method: "POST", path: "/api/voicemails/:id/handled", as: "agent", body: "json", params: (w) => ({ id: w.handledVoicemailId }), template: () => ({ note: "Called back" }) },
+  { method: "POST", path: "/api/voicemails/:id/reopen", as: "agent", body: "bodyless", params: (w) => ({ id: w.handledVoicemailId }) },
   // ---- agents (admin) ----
   { method: "GET", path: "/api/agents", as: "admin", body: "reads-none" },
   { method: "POST", path: "/api/agents", as: "admin", body: "json", template: () => ({ name: "New Agent", email: `${unique("new")}@example.test`, password: "a long enough password", role: "admin" }) },
@@ -108,8 +117,13 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/api/calls/:sid/retrieve", as: "agent", body: "bodyless", params: (w) => ({ sid: w.callSid }) },
   { method: "POST", path: "/api/calls/:sid/transfer", as: "agent", body: "json", params: (w) => ({ sid: w.callSid }), template: (w) => ({ to: w.other.id }) },
   { method: "GET", path: "/api/calls/:sid", as: "agent", body: "reads-none", params: (w) => ({ sid: w.callSid }) },
+  // Only broken bodies are sent: a valid one would place a (simulated) call.
+  { method: "POST", path: "/api/calls/dial", as: "agent", body: "json", template: () => ({ to: "+15551230009" }) },
+  { method: "GET", path: "/api/calls/:sid/recording/audio", as: "agent", body: "reads-none", params: (w) => ({ sid: w.recordedCallSid }) },
   { method: "PUT", path: "/api/calls/:sid/note", as: "agent", body: "json", params: (w) => ({ sid: w.callSid }), template: () => ({ note: "Called about an invoice", outcome: "Resolved" }) },
   // ---- settings ----
+  { method: "GET", path: "/api/settings/recording", as: "agent", body: "reads-none" },
+  { method: "PUT", path: "/api/settings/recording", as: "admin", body: "json", template: () => ({ enabled: false, announcement: "This call may be recorded." }) },
   { method: "GET", path: "/api/settings/away-reasons", as: "agent", body: "reads-none" },
   { method: "PUT", path: "/api/settings/away-reasons", as: "admin", body: "json", template: () => ({ reasons: ["Break", "Lunch", "Training", "Meeting"] }) },
   { method: "GET", path: "/api/settings/call-outcomes", as: "agent", body: "reads-none" },
@@ -140,7 +154,17 @@ const ROUTES: Route[] = [
     breaks: { FriendlyName: NOT_A_SID, StatusCallbackEvent: [""] },
   },
   { method: "POST", path: "/twilio/lobby-ended", as: "twilio", body: "form", query: "?gen=1", badQueries: GEN_QUERIES, form: (w) => form(w, { CallStatus: "in-progress" }), breaks: { CallSid: NOT_A_SID } },
+  { method: "POST", path: "/twilio/outbound", as: "twilio", body: "form", badQueries: ["?n=-1", "?n=abc", "?n=1e9"], form: (w) => form(w, { From: "+15550100000", To: "+15551230009" }), breaks: { CallSid: NOT_A_SID } },
   { method: "POST", path: "/twilio/call-status", as: "twilio", body: "form", form: (w) => form(w, { CallStatus: "completed" }), breaks: { CallSid: NOT_A_SID, CallStatus: [""] } },
+  {
+    method: "POST",
+    path: "/twilio/call-recording-status",
+    as: "twilio",
+    body: "form",
+    form: (w) => form(w, { RecordingSid: "RE" + "5".repeat(32), RecordingUrl: "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE5", RecordingStatus: "completed", RecordingDuration: "4" }),
+    breaks: { CallSid: NOT_A_SID, RecordingSid: ["", "RE" + "5".repeat(31), "RE" + "g".repeat(32), "../" + "5".repeat(32)], RecordingStatus: [""], RecordingDuration: ["-1", "abc", "1.5", "1e400"] },
+    optional: ["RecordingDuration"],
+  },
   { method: "POST", path: "/twilio/voicemail/recorded", as: "twilio", body: "form", form: (w) => form(w, { RecordingDuration: "4" }), breaks: { CallSid: NOT_A_SID } },
   {
     method: "POST",
@@ -170,6 +194,10 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/sim/faults", as: "simulator", body: "json", template: (w) => ({ callSid: w.callSid, fault: "500", times: 2 }) },
   { method: "GET", path: "/sim/faults", as: "simulator", body: "reads-none" },
   { method: "DELETE", path: "/sim/faults", as: "simulator", body: "reads-none" },
+  { method: "PUT", path: "/sim/callees", as: "simulator", body: "json", template: () => ({ number: "+15551230009", answer: "decline", afterSeconds: 1 }) },
+  simRest("POST", "Calls.json"),
+  // At a call the simulator does not have: refused (20404) whatever the body.
+  { method: "POST", path: "/sim/api/2010-04-01/Accounts/:account/Calls/:sid/Recordings.json", as: "simulator", body: "reads-none", rest: true, params: () => ({ account: LOCAL_ACCOUNT_SID, sid: newCallSid() }) },
   { method: "GET", path: "/sim/api/2010-04-01/Accounts/:account/Calls/:file", as: "simulator", body: "reads-none", rest: true, params: () => ({ account: LOCAL_ACCOUNT_SID, file: newCallSid() + ".json" }) },
   { method: "POST", path: "/sim/api/2010-04-01/Accounts/:account/Calls/:file", as: "simulator", body: "reads-none", rest: true, params: () => ({ account: LOCAL_ACCOUNT_SID, file: newCallSid() + ".json" }) },
   ...(["IncomingPhoneNumbers", "Applications", "Keys"] as const).flatMap((kind) => [
@@ -328,7 +356,15 @@ async function world(): Promise<World> {
   await db()
     .insert(voicemails)
     .values({ id: voicemailId, callSid: earlier, recordingSid, recordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${A}/Recordings/${recordingSid}`, durationSeconds: 2, createdAt: Date.now() });
-  return { agent, other, admin, callSid, voicemailId, recordingSid };
+  const handledVoicemailId = unique("vmh");
+  await db()
+    .insert(voicemails)
+    .values({ id: handledVoicemailId, callSid: newCallSid(), recordingSid: handledVoicemailId, recordingUrl: "https://api.twilio.com/x", durationSeconds: 1, createdAt: Date.now(), status: "handled", handledBy: other.id, handledAt: Date.now() });
+  const recordedCallSid = newCallSid();
+  const callRecordingSid = "RE" + crypto.randomUUID().replaceAll("-", "");
+  await env.SIM_CARRIER.getByName(CARRIER_NAME).addRecording({ recordingSid: callRecordingSid, callSid: recordedCallSid, accountSid: LOCAL_ACCOUNT_SID, seconds: 3, createdAt: Date.now(), channels: 2, source: "StartCallRecordingAPI" });
+  await db().insert(callRecordings).values({ recordingSid: callRecordingSid, callSid: recordedCallSid, durationSeconds: 3, createdAt: Date.now() });
+  return { agent, other, admin, callSid, voicemailId, recordingSid, handledVoicemailId, recordedCallSid };
 }
 
 function cookieOf(route: Route, w: World): string | null {

@@ -3,7 +3,7 @@
 // test's own rows.
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
-import { agents, callClaims, calls, parkedCalls, ringEvents, sessions, signInThrottle, voicemails } from "../../worker/db/schema";
+import { agents, callClaims, callRecordings, calls, parkedCalls, ringEvents, sessions, settings, signInThrottle, voicemails } from "../../worker/db/schema";
 import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
 import { db } from "../worker/helpers";
 
@@ -16,6 +16,8 @@ export interface Snapshot {
   parked: unknown[];
   voicemails: unknown[];
   signInThrottle: unknown[];
+  callRecordings: unknown[];
+  settings: unknown[];
   /** What each named call session says of its call. */
   callViews: Record<string, unknown>;
   /** The switchboard's team: presence, phones, who holds a call. */
@@ -26,7 +28,7 @@ const byKey = <T>(rows: T[], key: (r: T) => string | number) => [...rows].sort((
 
 export async function snapshot(opts: { callSids?: readonly string[]; sessions?: boolean } = {}): Promise<Snapshot> {
   const d = db();
-  const [a, s, c, cl, re, p, v, t] = await Promise.all([
+  const [a, s, c, cl, re, p, v, t, cr, st] = await Promise.all([
     d.select().from(agents),
     opts.sessions === false ? Promise.resolve(null) : d.select().from(sessions),
     d.select().from(calls),
@@ -35,6 +37,8 @@ export async function snapshot(opts: { callSids?: readonly string[]; sessions?: 
     d.select().from(parkedCalls),
     d.select().from(voicemails),
     d.select().from(signInThrottle),
+    d.select().from(callRecordings),
+    d.select().from(settings),
   ]);
   const callViews: Record<string, unknown> = {};
   for (const sid of opts.callSids ?? []) callViews[sid] = await env.CALLS.getByName(sid).view();
@@ -48,6 +52,8 @@ export async function snapshot(opts: { callSids?: readonly string[]; sessions?: 
     parked: byKey(p, (r) => r.callSid),
     voicemails: byKey(v, (r) => r.id),
     signInThrottle: byKey(t, (r) => r.key),
+    callRecordings: byKey(cr, (r) => r.recordingSid),
+    settings: byKey(st, (r) => r.key),
     callViews,
     team: byKey(team, (r) => r.id),
   };

@@ -93,7 +93,7 @@ describe("the board reducer", () => {
   });
 
   it("lists voicemails newest first and updates a transcription in place", () => {
-    const vm = { id: "RE1", callSid: "CA1", from: "+1", audioUrl: "/api/voicemails/RE1/audio", durationSeconds: 3, transcription: null, createdAt: 5 };
+    const vm = { id: "RE1", callSid: "CA1", from: "+1", audioUrl: "/api/voicemails/RE1/audio", durationSeconds: 3, transcription: null, createdAt: 5, status: "new" as const, assignedTo: null, handledBy: null, handledAt: null, handledNote: null, calledBackBy: null, calledBackAt: null };
     const s = run(
       snapshot(),
       { type: "voicemail.created", voicemail: vm },

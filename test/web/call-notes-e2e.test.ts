@@ -48,4 +48,41 @@ describe.skipIf(!baseUrl)("notes and outcomes in the console", () => {
     await expect.poll(() => carolsItem.getByTestId("note-text").textContent(), { timeout: 10_000 }).toBe("Refund approved");
     expect(await carolsItem.getByTestId("note-outcome").textContent()).toBe("Resolved");
   });
+  it("an open editor on the author's second console follows a save made elsewhere, unless it has unsaved text", async () => {
+    const p = await team();
+    const { callSid } = await placeCall();
+    await card(p.alice, "alice").getByTestId("ring").getByTestId("answer").click();
+    await expect.poll(() => talkingTo(callSid)).toEqual(["alice"]);
+    await endCall(p.alice);
+
+    // Alice's second console (same session, another tab), both with the history's editor open.
+    const second = await p.alice.context().newPage();
+    await second.goto(baseUrl!);
+    await second.getByTestId("connection-status").filter({ hasText: "Connected" }).waitFor();
+    const item = (page: typeof second) => page.locator(`[data-testid=history-item][data-call-sid="${callSid}"]`);
+    await item(p.alice).getByTestId("note-toggle").click();
+    await item(second).getByTestId("note-toggle").click();
+    const here = item(p.alice).getByTestId("note-editor");
+    const there = item(second).getByTestId("note-editor");
+
+    // Nothing unsaved there: it shows the note saved here.
+    await here.getByLabel("Note").fill("Called about the invoice");
+    await here.getByLabel("Outcome").selectOption("Follow-up");
+    await here.getByRole("button", { name: "Save note" }).click();
+    await here.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await expect.poll(() => there.getByLabel("Note").inputValue()).toBe("Called about the invoice");
+    expect(await there.getByLabel("Outcome").inputValue()).toBe("Follow-up");
+    expect(await there.getByTestId("note-newer").count()).toBe(0);
+
+    // Unsaved text there: it stays, and the editor says a newer version exists; Load it takes it.
+    await there.getByLabel("Note").fill("Half typed on the second tab");
+    await here.getByLabel("Note").fill("Invoice resent");
+    await here.getByRole("button", { name: "Save note" }).click();
+    await there.getByTestId("note-newer").waitFor();
+    expect(await there.getByLabel("Note").inputValue()).toBe("Half typed on the second tab");
+    await shoot("call-note-newer", { alice: second });
+    await there.getByTestId("note-load-newer").click();
+    expect(await there.getByLabel("Note").inputValue()).toBe("Invoice resent");
+    expect(await there.getByTestId("note-newer").count()).toBe(0);
+  });
 });

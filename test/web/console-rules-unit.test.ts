@@ -56,7 +56,7 @@ describe("notices: what a message tells this agent", () => {
   it("announces a new voicemail", () => {
     const vm: ServerMessage = {
       type: "voicemail.created",
-      voicemail: { id: "RE1", callSid: "CA1", from: "+1555", audioUrl: "/api/voicemails/RE1/audio", durationSeconds: 3, transcription: null, createdAt: 1 },
+      voicemail: { id: "RE1", callSid: "CA1", from: "+1555", audioUrl: "/api/voicemails/RE1/audio", durationSeconds: 3, transcription: null, createdAt: 1, status: "new", assignedTo: null, handledBy: null, handledAt: null, handledNote: null, calledBackBy: null, calledBackAt: null },
     };
     expect(noticesAfter("a", [snapshot()], vm)).toEqual(["New voicemail from +1555"]);
   });

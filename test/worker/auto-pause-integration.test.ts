@@ -5,8 +5,8 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AgentView } from "../../worker/protocol";
 import { SWITCHBOARD_NAME } from "../../worker/switchboard/stub";
-import { agentRows, api } from "./helpers";
-import { answer, call, decline, type Desk, hangup, seen, staff, timePasses } from "./desks";
+import { agentRows, api, createAgents } from "./helpers";
+import { answer, call, decline, type Desk, hangup, seen, setAvailable, staff, timePasses } from "./desks";
 
 const RING_TIMEOUT_MS = 60_000; // wrangler.toml
 const board = () => env.SWITCHBOARD.getByName(SWITCHBOARD_NAME);
@@ -80,5 +80,38 @@ describe("auto-pause on missed rings", () => {
     // Bob's console was not told of Alice's pause (only her consoles are), but sees her away.
     expect(b.console.messages.some((m) => m.type === "agent.paused")).toBe(false);
     await b.console.take<"agent.updated">((m) => m.type === "agent.updated" && m.agent.id === a.agent.id && m.agent.awayReason === "Missed 3 calls");
+  });
+  it("a status set by hand starts the count again: PUT /api/me/status, the old toggle, an admin's PATCH", async () => {
+    const [admin] = await createAgents(1, { role: "admin" });
+    const [a] = await staff(1);
+    const setStatus = (body: unknown) => api("/api/me/status", a.agent.cookie, { method: "PUT", body: JSON.stringify(body) });
+    const patch = (body: unknown) => api(`/api/agents/${a.agent.id}`, admin.cookie, { method: "PATCH", body: JSON.stringify(body) });
+
+    // Two missed, then a break: back from it, the run starts from 0, and two more do not pause.
+    await ringsOut([a]);
+    await ringsOut([a]);
+    expect(await missedCount(a)).toBe(2);
+    expect((await setStatus({ status: "away", reason: "Break" })).status).toBe(200);
+    expect(await missedCount(a)).toBe(0);
+    expect((await setStatus({ status: "available" })).status).toBe(200);
+    await ringsOut([a]);
+    await ringsOut([a]);
+    expect(await missedCount(a)).toBe(2);
+    expect(await available(a)).toMatchObject({ available: true, awayReason: null });
+
+    // The old toggle.
+    await setAvailable(a, false);
+    await setAvailable(a, true);
+    expect(await missedCount(a)).toBe(0);
+    await ringsOut([a]);
+    expect(await missedCount(a)).toBe(1);
+
+    // An admin's PATCH of `available`; another field changes nothing of the count.
+    expect((await patch({ name: "Alice Again" })).status).toBe(200);
+    expect(await missedCount(a)).toBe(1);
+    expect((await patch({ available: false })).status).toBe(200);
+    expect((await patch({ available: true })).status).toBe(200);
+    expect(await missedCount(a)).toBe(0);
+    expect(a.console.messages.some((m) => m.type === "agent.paused")).toBe(false);
   });
 });

@@ -99,6 +99,9 @@ describe("a call's note and outcome", () => {
       expect(res.status, JSON.stringify(outcomes)).toBe(400);
     }
     expect((await putOutcomes(admin, { outcomes: ["Sale"], extra: 1 })).status).toBe(400);
+    // The refusal names the repeat (one policy with the away reasons, worker/db/settingLists.ts).
+    const twice = await putOutcomes(admin, { outcomes: ["Sale", "Spam", "  sale "] });
+    expect(((await twice.json()) as ApiError).details).toEqual(['outcomes.2: "sale" is listed twice (as "Sale")']);
     expect(await getOutcomes(alice.agent)).toEqual([...DEFAULT_CALL_OUTCOMES]);
 
     const res = await putOutcomes(admin, { outcomes: [" Sale ", "Resolved", "x".repeat(40)] });

@@ -1,7 +1,7 @@
 // Status with a reason: Available, or Away with a reason from the admin's list (settings "away_reasons"),
 // with how long the agent has been in it; the old availability toggle keeps working.
 import { describe, expect, it } from "vitest";
-import type { AgentView, AwayReasonsBody } from "../../worker/protocol";
+import type { AgentView, ApiError, AwayReasonsBody } from "../../worker/protocol";
 import { api, createAgents } from "./helpers";
 import { call, type Desk, seen, setAvailable, staff } from "./desks";
 
@@ -75,7 +75,16 @@ describe("status with a reason", () => {
     expect((await putJson("/api/settings/away-reasons", a.agent.cookie, { reasons: ["Nap"] })).status).toBe(403);
     expect((await putJson("/api/settings/away-reasons", admin.cookie, { reasons: [] })).status).toBe(400);
     expect((await putJson("/api/settings/away-reasons", admin.cookie, { reasons: ["x".repeat(41)] })).status).toBe(400);
-    const put = await putJson("/api/settings/away-reasons", admin.cookie, { reasons: [" Break ", "Coaching", "break", ""] });
+    // One policy with the call outcomes (worker/db/settingLists.ts): a blank or a repeat is refused, and
+    // the answer names the repeat; nothing is saved.
+    const blank = await putJson("/api/settings/away-reasons", admin.cookie, { reasons: ["Break", ""] });
+    expect(blank.status).toBe(400);
+    const twice = await putJson("/api/settings/away-reasons", admin.cookie, { reasons: [" Break ", "Coaching", "break"] });
+    expect(twice.status).toBe(400);
+    expect(((await twice.json()) as ApiError).details).toEqual(['reasons.2: "break" is listed twice (as "Break")']);
+    expect(await read(a.agent.cookie)).toEqual(["Break", "Lunch", "Training", "Meeting"]);
+
+    const put = await putJson("/api/settings/away-reasons", admin.cookie, { reasons: [" Break ", "Coaching"] });
     expect(put.status).toBe(200);
     expect(((await put.json()) as AwayReasonsBody).reasons).toEqual(["Break", "Coaching"]);
     expect(await read(a.agent.cookie)).toEqual(["Break", "Coaching"]);
@@ -84,5 +93,33 @@ describe("status with a reason", () => {
     expect((await setStatus(a, { status: "away", reason: "Lunch" })).status).toBe(400);
     // Put back for the other tests of this file.
     expect((await putJson("/api/settings/away-reasons", admin.cookie, { reasons: ["Break", "Lunch", "Training", "Meeting"] })).status).toBe(200);
+  });
+  it("an admin's PATCH of `available` is a status change: no reason, the time in status from now", async () => {
+    const [admin] = await createAgents(1, { role: "admin" });
+    const [a, b] = await staff(2);
+    const patch = async (body: unknown) => {
+      const res = await api(`/api/agents/${a.agent.id}`, admin.cookie, { method: "PATCH", body: JSON.stringify(body) });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return ((await res.json()) as { agent: AgentView }).agent;
+    };
+    expect((await setStatus(a, { status: "away", reason: "Lunch" })).status).toBe(200);
+    const lunch = await viewSeen(b, a.agent.id, (v) => v.awayReason === "Lunch");
+
+    // Already away: `available: false` again changes nothing (the reason and its time stay), nor does a name.
+    expect(await patch({ available: false })).toMatchObject({ available: false, awayReason: "Lunch", statusSince: lunch.statusSince });
+    expect(await patch({ name: "Alice Renamed" })).toMatchObject({ available: false, awayReason: "Lunch", statusSince: lunch.statusSince });
+
+    // Made available by the admin: the reason goes, the time in status starts again, every console sees it.
+    const before = Date.now();
+    const back = await patch({ available: true });
+    expect(back).toMatchObject({ available: true, awayReason: null });
+    expect(back.statusSince).toBeGreaterThanOrEqual(before);
+    expect(await viewSeen(b, a.agent.id, (v) => v.available && v.statusSince === back.statusSince)).toMatchObject({ awayReason: null });
+
+    // Set away by the admin: Away with no reason (the admin gives none), from now.
+    const away = await patch({ available: false });
+    expect(away).toMatchObject({ available: false, awayReason: null });
+    expect(away.statusSince).toBeGreaterThanOrEqual(back.statusSince!);
+    expect(await viewSeen(b, a.agent.id, (v) => !v.available && v.statusSince === away.statusSince)).toMatchObject({ awayReason: null });
   });
 });

@@ -10,11 +10,15 @@ import type {
   MeResponse,
   ParkResponse,
   PhoneStateRequest,
+  RecordingSettingBody,
   ReleaseRequest,
   RetrieveResponse,
   StatusRequest,
   TransferRequest,
   TransferResponse,
+  VoicemailAssigneeRequest,
+  VoicemailHandledRequest,
+  VoicemailResponse,
 } from "../../worker/protocol";
 
 export class SignedOut extends Error {}
@@ -103,6 +107,16 @@ export const api = {
   /** Saves my note and outcome for a call I answered (or whose note I wrote). */
   saveNote: async (callSid: string, note: string, outcome: string | null) =>
     ok(await call<{ note: CallNote } | ApiError>("PUT", `/api/calls/${callSid}/note`, { note, outcome } satisfies CallNoteRequest)),
+  /** The voicemail inbox: assign (null: nobody), mark handled with an optional note, reopen. */
+  assignVoicemail: async (id: string, agentId: string | null) =>
+    ok(await call<VoicemailResponse | ApiError>("PUT", `/api/voicemails/${encodeURIComponent(id)}/assignee`, { agentId } satisfies VoicemailAssigneeRequest)),
+  handleVoicemail: async (id: string, note: string) =>
+    ok(await call<VoicemailResponse | ApiError>("POST", `/api/voicemails/${encodeURIComponent(id)}/handled`, (note.trim() ? { note } : {}) satisfies VoicemailHandledRequest)),
+  reopenVoicemail: async (id: string) => ok(await call<VoicemailResponse | ApiError>("POST", `/api/voicemails/${encodeURIComponent(id)}/reopen`)),
+  /** Whether answered calls are recorded, and the announcement callers hear (every agent may read it). */
+  recordingSetting: async () => ok(await call<RecordingSettingBody | ApiError>("GET", "/api/settings/recording")),
+  /** An admin turns recording on or off and words the announcement; a refusal throws with the server's words. */
+  saveRecordingSetting: async (setting: RecordingSettingBody) => ok(await call<RecordingSettingBody | ApiError>("PUT", "/api/settings/recording", setting)),
   voiceToken: async () => ok(await call<{ token: string }>("GET", "/api/voice-token")),
   placeTestCall: async (from: string) => ok(await call<{ callSid: string }>("POST", "/sim/calls", { from })),
   hangUpTestCall: async (callSid: string) => ok(await call<unknown>("POST", `/sim/calls/${callSid}/hangup`)),

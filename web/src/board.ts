@@ -1,5 +1,7 @@
 // The board's state as a pure reducer over the switchboard's messages. Components only read it.
-import { agentViewIsNewer, ringsAgent, type AgentView, type CallNote, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
+import { agentViewIsNewer, ringsAgent, type AgentView, type CallNote, type CallRecordingView, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
+import { applyVoicemail, type Inbox, inboxFromSnapshot } from "./inbox";
+import { whyInLine } from "./waitingLine";
 
 export interface BoardState {
   /** False until the first snapshot: nothing is shown as true before the server said so. */
@@ -9,14 +11,19 @@ export interface BoardState {
   calls: Record<string, CallView>;
   /** Ended calls, newest first. */
   history: CallView[];
+  /** Voicemails, newest first: every unhandled one (up to 200) and the latest of any status (inbox.ts). */
   voicemails: VoicemailView[];
+  /** How many voicemails are unhandled in all: the header's count (inbox.ts applyVoicemail keeps it live). */
+  unhandledVoicemails: number;
   /** Calls' notes by CallSid: from the snapshot's history, then call.noted (call.* messages carry none). */
   notes: Record<string, CallNote>;
+  /** Calls' recordings by CallSid: from the snapshot's history, then call.recording. */
+  recordings: Record<string, CallRecordingView>;
 }
 
 const HISTORY = 20;
 
-export const emptyBoard: BoardState = { synced: false, agents: {}, calls: {}, history: [], voicemails: [], notes: {} };
+export const emptyBoard: BoardState = { synced: false, agents: {}, calls: {}, history: [], voicemails: [], unhandledVoicemails: 0, notes: {}, recordings: {} };
 
 export function apply(state: BoardState, msg: ServerMessage): BoardState {
   switch (msg.type) {
@@ -29,12 +36,21 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
         agents: Object.fromEntries(msg.agents.map((a) => [a.id, newerAgent(state.agents[a.id], a)])),
         calls: Object.fromEntries(msg.calls.map((c) => [c.callSid, c])),
         history: msg.history.slice(0, HISTORY),
-        voicemails: msg.voicemails,
+        ...boardInbox(inboxFromSnapshot(msg.voicemails, msg.unhandledVoicemails)),
         // A note saved while the snapshot was built may be newer than its copy in the history.
         notes: Object.fromEntries(
           msg.history.flatMap((h) => (h.note ? [[h.callSid, newerNote(state.notes[h.callSid], h.note)] as const] : [])),
         ),
+        // A recording, once saved, never changes: one that came by call.recording during the snapshot stays.
+        recordings: Object.fromEntries(
+          msg.history.flatMap((h) => {
+            const r = h.recording ?? state.recordings[h.callSid];
+            return r ? [[h.callSid, r] as const] : [];
+          }),
+        ),
       };
+    case "call.recording":
+      return { ...state, recordings: { ...state.recordings, [msg.callSid]: msg.recording } };
     case "call.noted":
       return { ...state, notes: { ...state.notes, [msg.callSid]: newerNote(state.notes[msg.callSid], msg.note) } };
     case "agent.updated":
@@ -55,14 +71,17 @@ export function apply(state: BoardState, msg: ServerMessage): BoardState {
     }
     case "voicemail.created":
     case "voicemail.updated": {
-      const rest = state.voicemails.filter((v) => v.id !== msg.voicemail.id);
-      return { ...state, voicemails: [msg.voicemail, ...rest].sort((a, b) => b.createdAt - a.createdAt) };
+      return { ...state, ...boardInbox(applyVoicemail({ voicemails: state.voicemails, unhandled: state.unhandledVoicemails }, msg.voicemail)) };
     }
     case "error":
       return state;
     default:
       return applyCall(state, msg.call);
   }
+}
+
+function boardInbox(inbox: Inbox): Pick<BoardState, "voicemails" | "unhandledVoicemails"> {
+  return { voicemails: inbox.voicemails, unhandledVoicemails: inbox.unhandled };
 }
 
 /** Whether `me` may write this call's note: they answered it and nobody wrote one, or they wrote it (the server's rule). */
@@ -131,9 +150,12 @@ export function waitingSinceOf(call: CallView): number {
   return call.waitingSince ?? call.startedAt;
 }
 
-/** How a ringing call stands, in words: how many agents it rings, or that the caller waits in line. */
-export function ringingText(call: CallView): string {
-  if (call.ringingCount <= 0) return "waiting in line: every agent is busy";
+/**
+ * How a ringing call stands, in words: how many agents it rings, or that the caller waits in line and
+ * why (`agents`: the board's, to tell busy agents from agents in wrap-up).
+ */
+export function ringingText(call: CallView, agents: Iterable<AgentView> = []): string {
+  if (call.ringingCount <= 0) return `waiting in line: ${whyInLine(call, agents)}`;
   return `ringing ${call.ringingCount} ${call.ringingCount === 1 ? "agent" : "agents"}`;
 }
 
@@ -168,10 +190,10 @@ export function waitingCalls(state: BoardState): CallView[] {
     .sort((a, b) => a.startedAt - b.startedAt);
 }
 
-/** What a waiting call is doing, in words, for the "waiting" panel. */
-export function waitingText(call: CallView): string {
+/** What a waiting call is doing, in words, for the "waiting" panel (`agents`: as for ringingText). */
+export function waitingText(call: CallView, agents: Iterable<AgentView> = []): string {
   if (call.phase === "voicemail") return "leaving a voicemail";
-  return call.purpose === "reconnect" ? `reconnecting caller, ${ringingText(call)}` : ringingText(call);
+  return call.purpose === "reconnect" ? `reconnecting caller, ${ringingText(call, agents)}` : ringingText(call, agents);
 }
 
 /** The parking lot, by slot: waiting calls and those on their way to someone (retrieve, transfer, recall). */
@@ -216,10 +238,10 @@ export function lotStatus(state: BoardState, call: CallView): string {
   const targets = call.ringTargets;
   if (call.purpose === "recall") {
     if (targets !== null && targets.length === 1) return `Ringing ${nameOf(state, targets[0])} again`;
-    return call.ringingCount > 0 ? "Ringing everyone again" : "Back in line: every agent is busy";
+    return call.ringingCount > 0 ? "Ringing everyone again" : `Back in line: ${whyInLine(call, Object.values(state.agents))}`;
   }
   if (targets !== null) return `Ringing ${targets.map((id) => nameOf(state, id)).join(", ")}`;
-  return ringingText(call).replace(/^./, (ch) => ch.toUpperCase());
+  return ringingText(call, Object.values(state.agents)).replace(/^./, (ch) => ch.toUpperCase());
 }
 
 /** Why a call left the board, in words, for the history. */

@@ -401,6 +401,21 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     return saved;
   };
 
+  // The voicemail inbox. The change reaches this console as every other's, by voicemail.updated on the
+  // feed (published before the reply is sent); a reply is not applied, so that it can never undo a
+  // newer change from a colleague. True when the server accepted it.
+  const inboxAction = async (request: () => Promise<unknown>, failed: string): Promise<boolean> => {
+    let done = false;
+    await guarded(async () => {
+      await request();
+      done = true;
+    }, failed);
+    return done;
+  };
+  const assignVoicemail = (id: string, agentId: string | null) => inboxAction(() => api.assignVoicemail(id, agentId), "Could not assign the voicemail");
+  const handleVoicemail = (id: string, note: string) => inboxAction(() => api.handleVoicemail(id, note), "Could not mark the voicemail handled");
+  const reopenVoicemail = (id: string) => inboxAction(() => api.reopenVoicemail(id), "Could not reopen the voicemail");
+
   const callerHangsUp = (callSid: string) => guarded(async () => void (await api.hangUpTestCall(callSid)));
 
   const signOut = () =>
@@ -449,6 +464,9 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     callerHangsUp,
     outcomes,
     saveNote,
+    assignVoicemail,
+    handleVoicemail,
+    reopenVoicemail,
     signOut,
     dismiss: (id: number) => setNotices((all) => all.filter((n) => n.id !== id)),
   };

@@ -71,7 +71,11 @@ agentRoutes.patch("/:id", async (c) => {
   if (patch.role === "agent" && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
   if (patch.disabled && !existing.disabled && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
   const { password: pw, ...rest } = patch;
-  const row = await updateAgent(c.var.db, id, { ...rest, ...(pw ? { passwordHash: await hashPassword(pw) } : {}) });
+  // A change of `available` is a status change, as PUT /api/me/status makes it: no away reason (the
+  // admin gives none), the time in status from now. The same value again changes nothing.
+  const statusChanged = patch.available !== undefined && patch.available !== existing.available;
+  const status = statusChanged ? { awayReason: null, statusSince: Date.now() } : {};
+  const row = await updateAgent(c.var.db, id, { ...rest, ...status, ...(pw ? { passwordHash: await hashPassword(pw) } : {}) });
   if (!row) throw new HttpError(404, `no agent ${id}`);
   const disabling = row.disabled && !existing.disabled;
   // Disabling, or a new password, ends every session of the agent and closes its consoles and phones.
@@ -82,7 +86,12 @@ agentRoutes.patch("/:id", async (c) => {
   // refused at its connect: the agent is no longer on the team).
   const held = disabling ? ((await switchboard(c.env).agent(id))?.currentCallSid ?? null) : null;
   // A disabled agent leaves the team the consoles show and the switchboard rings; enabled, it comes back.
-  await switchboard(c.env).publish([row.disabled ? { type: "agent.removed", agentId: id } : { type: "agent.updated", agent: agentView(row) }]);
+  await switchboard(c.env).publish(
+    [row.disabled ? { type: "agent.removed", agentId: id } : { type: "agent.updated", agent: agentView(row) }],
+    [],
+    [],
+    statusChanged ? [id] : [],
+  );
   // Their leg is ended at the carrier and the caller rings the others: a closed console is not enough,
   // since a browser that ignores it could stay with the caller.
   if (held) {

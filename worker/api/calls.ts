@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { getAgent } from "../db/agents";
-import { callNote, callOutcomes, recordedAnswerer, saveCallNote } from "../db/callNotes";
+import { callNote, recordedAnswerer, saveCallNote } from "../db/callNotes";
+import { CALL_OUTCOMES_LIST, getSettingList } from "../db/settingLists";
 import { type AppEnv, type Ctx, HttpError, jsonBody } from "../http";
 import { log } from "../log";
 import {
@@ -133,7 +134,7 @@ callRoutes.put("/:sid/note", async (c) => {
   if (existing ? existing.authorId !== me : (live?.answeredBy ?? recorded?.answeredBy ?? null) !== me) {
     throw new HttpError(403, existing ? "only the agent who wrote this note may edit it" : "only the agent who answered this call may write its note");
   }
-  if (outcome !== null && !(await callOutcomes(db)).includes(outcome)) throw new HttpError(400, `"${outcome}" is not one of the call outcomes`);
+  if (outcome !== null && !(await getSettingList(db, CALL_OUTCOMES_LIST)).includes(outcome)) throw new HttpError(400, `"${outcome}" is not one of the call outcomes`);
   const saved = await saveCallNote(db, sid, me, note, outcome, Date.now());
   if (!saved) throw new HttpError(403, "only the agent who wrote this note may edit it");
   await switchboard(c.env).publish([{ type: "call.noted", callSid: sid, note: saved }]);

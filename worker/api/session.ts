@@ -96,7 +96,8 @@ sessionRoutes.put("/me/availability", requireSession, async (c) => {
   const row = await updateAgent(c.var.db, c.var.agent.id, same ? { available } : { available, awayReason: null, statusSince: Date.now() });
   if (!row) throw new HttpError(404, "your agent no longer exists");
   const board = switchboard(c.env);
-  await board.publish([{ type: "agent.updated", agent: agentView(row) }]);
+  // A status set by hand starts the auto-pause's count of missed rings again.
+  await board.publish([{ type: "agent.updated", agent: agentView(row) }], [], [], same ? [] : [row.id]);
   log("agent.availability", { agentId: row.id, available });
   return c.json({ agent: (await board.agent(row.id)) ?? agentView(row) });
 });

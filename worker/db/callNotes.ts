@@ -1,29 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
-import { type CallNote, DEFAULT_CALL_OUTCOMES } from "../protocol";
+import type { CallNote } from "../protocol";
 import type { Db } from "./client";
-import { callNotes, calls, settings } from "./schema";
-
-/** The settings key of the admin's list of call outcomes (a JSON array of names). */
-export const CALL_OUTCOMES_KEY = "call_outcomes";
-
-/** The team's call outcomes: the admin's list, or the defaults until one is saved. */
-export async function callOutcomes(db: Db): Promise<string[]> {
-  const row = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, CALL_OUTCOMES_KEY)).get();
-  if (row) {
-    try {
-      const list: unknown = JSON.parse(row.value);
-      if (Array.isArray(list) && list.every((x) => typeof x === "string")) return list;
-    } catch {
-      // A broken value falls back to the defaults rather than locking every note out.
-    }
-  }
-  return [...DEFAULT_CALL_OUTCOMES];
-}
-
-export async function saveCallOutcomes(db: Db, outcomes: string[], now: number): Promise<void> {
-  const value = JSON.stringify(outcomes);
-  await db.insert(settings).values({ key: CALL_OUTCOMES_KEY, value, updatedAt: now }).onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } });
-}
+import { callNotes, calls } from "./schema";
 
 type NoteRow = typeof callNotes.$inferSelect;
 

@@ -2,6 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import type { CallView } from "../protocol";
 import type { Db } from "./client";
 import { notesOf } from "./callNotes";
+import { recordingsOf } from "./callRecordings";
 import { calls } from "./schema";
 
 const HISTORY = 20;
@@ -9,10 +10,8 @@ const HISTORY = 20;
 /** The latest ended calls for the consoles' history; ring details live in ring_events. */
 export async function recentEndedCalls(db: Db): Promise<CallView[]> {
   const rows = await db.select().from(calls).where(eq(calls.status, "ended")).orderBy(desc(calls.endedAt)).limit(HISTORY);
-  const notes = await notesOf(
-    db,
-    rows.map((r) => r.callSid),
-  );
+  const sids = rows.map((r) => r.callSid);
+  const [notes, recordings] = await Promise.all([notesOf(db, sids), recordingsOf(db, sids)]);
   return rows.map((r) => ({
     callSid: r.callSid,
     from: r.from,
@@ -37,6 +36,7 @@ export async function recentEndedCalls(db: Db): Promise<CallView[]> {
     dialResult: r.dialResult,
     recorded: r.recorded,
     note: notes.get(r.callSid) ?? null,
+    recording: recordings.get(r.callSid) ?? null,
   }));
 }
 

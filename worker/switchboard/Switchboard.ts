@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { agentView, listTeam, updateAgent } from "../db/agents";
 import { openDb } from "../db/client";
 import { recentEndedCalls } from "../db/calls";
-import { recentVoicemails } from "../db/voicemails";
+import { snapshotVoicemails } from "../db/voicemails";
 import { readConfig } from "../config";
 import type { AgentPatch } from "../call/record";
 import type { AgentFacts } from "../call/machine";
@@ -101,7 +101,7 @@ export class Switchboard extends DurableObject<Env> {
       const error = `too many console connections: try again in ${admitted.retryAfterSeconds} s`;
       return Response.json({ error }, { status: 429, headers: { "Retry-After": String(admitted.retryAfterSeconds) } });
     }
-    const [{ voicemails, history }] = await Promise.all([this.readD1Settled(), this.loadTeam(agentId)]);
+    const [{ voicemails, unhandledVoicemails, history }] = await Promise.all([this.readD1Settled(), this.loadTeam(agentId)]);
     // Signed out (or the agent's sessions ended) while this upgrade was on its way here.
     if (this.revoked.has(sessionHash)) return Response.json({ error: "sign in first: no valid session" }, { status: 401 });
     // From here to send() nothing awaits, so no message can slip between the snapshot and the feed.
@@ -128,6 +128,7 @@ export class Switchboard extends DurableObject<Env> {
       calls: this.liveCalls(),
       history,
       voicemails,
+      unhandledVoicemails,
       at: Date.now(),
     });
     if (!wasOnline) this.announcePresence(agentId, true);
@@ -142,8 +143,10 @@ export class Switchboard extends DurableObject<Env> {
    * call sessions' changes to who holds a call, applied to the team before anyone is re-rung.
    * `unanswered`: the calls whose wait ended with nobody answering (no_answer, not declines): every
    * agent such a call was still ringing then missed a ring (auto-pause, AUTO_PAUSE_AFTER).
+   * `statusSet`: agents whose status someone set by hand (the API): their run of missed rings starts again.
    */
-  async publish(messages: ServerMessage[], agents: AgentPatch[] = [], unanswered: string[] = []): Promise<void> {
+  async publish(messages: ServerMessage[], agents: AgentPatch[] = [], unanswered: string[] = [], statusSet: string[] = []): Promise<void> {
+    for (const agentId of statusSet) this.resetMissed(agentId);
     const team = await this.loadTeam();
     const before = this.eligibleSet();
     // Who holds a call first, so that the calls' counts below already reflect it.
@@ -615,12 +618,12 @@ export class Switchboard extends DurableObject<Env> {
   }
 
   /** Reads the snapshot's D1 parts until no message about them arrived meanwhile. */
-  private async readD1Settled(): Promise<{ voicemails: VoicemailView[]; history: CallView[] }> {
+  private async readD1Settled(): Promise<{ voicemails: VoicemailView[]; unhandledVoicemails: number; history: CallView[] }> {
     const db = openDb(this.env.DB);
     for (;;) {
       const version = this.d1Version;
-      const [voicemails, history] = await Promise.all([recentVoicemails(db), recentEndedCalls(db)]);
-      if (version === this.d1Version) return { voicemails, history };
+      const [inbox, history] = await Promise.all([snapshotVoicemails(db), recentEndedCalls(db)]);
+      if (version === this.d1Version) return { voicemails: inbox.voicemails, unhandledVoicemails: inbox.unhandled, history };
     }
   }
 

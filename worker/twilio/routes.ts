@@ -1,15 +1,18 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { saveCallRecording } from "../db/callRecordings";
+import { recordingSetting } from "../db/settings";
 import { saveTranscription } from "../db/voicemails";
 import { type AppEnv, type Ctx, validate } from "../http";
 import { log } from "../log";
 import { CALL_SID_PATTERN, CONNECT_PARAMS } from "../protocol";
 import { type CallerProgram, isFinalStatus } from "../call/machine";
 import { switchboard } from "../switchboard/stub";
+import { RECORDING_SID_PATTERN } from "./media";
 import { AUDIO_PATHS, genUrl, twilioUrls, type TwilioUrls } from "./paths";
 import { isValidSignature, signedUrl } from "./signature";
-import { emptyTwiml, goodbyeTwiml, joinTwiml, lobbyTwiml, voicemailTwiml, waitTwiml } from "./twiml";
+import { emptyTwiml, goodbyeTwiml, joinTwiml, lobbyTwiml, pauseAndAgainTwiml, voicemailTwiml, waitTwiml } from "./twiml";
 
 export const twilioRoutes = new Hono<AppEnv>();
 
@@ -118,6 +121,26 @@ twilioRoutes.post("/voice", async (c) => {
   return program(c, p.CallSid, { run: "lobby", gen: started.gen });
 });
 
+/** How many times an outbound call's answer waits for its call session to learn of it (1 s each). */
+const OUTBOUND_WAITS = 5;
+
+// An outbound call's Url (worker/api/dial.ts): its callee answered, and waits in a lobby of their
+// own for the agent who placed the call, exactly as an inbound caller waits for the one who claimed it.
+twilioRoutes.post("/outbound", async (c) => {
+  const p = params(c, voiceParams);
+  const n = validate(z.coerce.number().int().min(0).max(OUTBOUND_WAITS).default(0), c.req.query("n"), "n must be a count of waits");
+  const next = await calls(c, p.CallSid).calleeAnswered();
+  if (next === null) {
+    // Twilio's answer to the create may still be on its way to the worker (an answer within a second
+    // of the dial): the callee hears a second of silence and the request is made again.
+    log("twilio.outbound_unknown", { callSid: p.CallSid, n }, n + 1 >= OUTBOUND_WAITS ? "error" : "warn");
+    if (n + 1 >= OUTBOUND_WAITS) return program(c, p.CallSid, { run: "hangup" });
+    return twiml(c, pauseAndAgainTwiml(`${urls(c).outbound}?n=${n + 1}`));
+  }
+  log("twilio.outbound_answered", { callSid: p.CallSid, to: p.To, next: next.run });
+  return program(c, p.CallSid, next);
+});
+
 // The TwiML App's Voice URL: a console's phone connects with the ticket its claim won. Anything but
 // the right ticket, from the right agent, in time, for a caller still there, is answered with a
 // <Hangup/> (a 200: any other status makes Twilio play an application error to the agent).
@@ -151,14 +174,20 @@ twilioRoutes.post("/wait", async (c) => {
   const view = await calls(c, p.CallSid).view();
   const { config } = c.var;
   const base = origin(c);
-  const parked = view?.phase === "parked" || (view?.phase === "claimed" && view.purpose === "retrieve");
+  // Hold music while parked, and for an outbound callee waiting the moment their agent takes to join.
+  const parked = view?.phase === "parked" || (view?.phase === "claimed" && (view.purpose === "retrieve" || view.purpose === "outbound"));
   const position = parked || !view ? null : await switchboard(c.env).queuePosition(p.CallSid);
   const tell = position !== null && position > 1 && position !== said ? position : null;
+  // Consent: a recorded call's caller (or an outbound call's callee) is told before anyone joins, once,
+  // in the first lobby; a park or transfer moves them to a fresh lobby of another purpose, told already.
+  const firstLobby = loop === 0 && !parked && (view?.purpose === "inbound" || view?.purpose === "outbound");
+  const announcement = firstLobby && view?.recorded ? (await recordingSetting(c.var.db)).announcement : null;
   return twiml(
     c,
     waitTwiml({
       audioUrl: parked ? (config.holdMusicUrl ?? base + AUDIO_PATHS.hold) : base + AUDIO_PATHS.ringback,
-      greeting: loop === 0 && !parked && view?.purpose === "inbound" ? config.lobbyGreeting : null,
+      announcement,
+      greeting: firstLobby && view?.purpose === "inbound" ? config.lobbyGreeting : null,
       position: tell,
       next: genUrl(urls(c).wait, gen, { n: loop + 1, said: tell ?? said }),
     }),
@@ -192,7 +221,7 @@ twilioRoutes.post("/lobby-ended", async (c) => {
 // caller left. The product does not depend on it (the conference and the lobby's action tell it).
 twilioRoutes.post("/call-status", async (c) => {
   const p = params(c, callStatusParams);
-  if (isFinalStatus(p.CallStatus)) await calls(c, p.CallSid).callerGone("call_status");
+  if (isFinalStatus(p.CallStatus)) await calls(c, p.CallSid).callerGone("call_status", p.CallStatus);
   log("twilio.call_status", { callSid: p.CallSid, status: p.CallStatus });
   return c.body(null, 204);
 });
@@ -231,4 +260,24 @@ twilioRoutes.post("/voicemail/transcription", async (c) => {
   if (voicemail) await switchboard(c.env).publish([{ type: "voicemail.updated", voicemail }]);
   log("twilio.transcription", { callSid: p.CallSid, recordingSid: p.RecordingSid, status: p.TranscriptionStatus });
   return twiml(c, emptyTwiml());
+});
+
+const callRecordingParams = z.looseObject({
+  CallSid: callSid,
+  RecordingSid: z.string().regex(RECORDING_SID_PATTERN, "must be a RecordingSid (RE + 32 hex digits)"),
+  RecordingStatus: z.string().min(1),
+  RecordingDuration: z.coerce.number().int().min(0).default(0),
+});
+
+// The conversation recording's status callback (the call session asked Twilio to record the caller's
+// leg when the first agent joined). Twilio retries a callback it thinks failed: the row is keyed by
+// the RecordingSid, so a repeat saves nothing new, and telling the consoles again changes nothing.
+twilioRoutes.post("/call-recording-status", async (c) => {
+  const p = params(c, callRecordingParams);
+  if (p.RecordingStatus === "completed") {
+    const recording = await saveCallRecording(c.var.db, { recordingSid: p.RecordingSid, callSid: p.CallSid, durationSeconds: p.RecordingDuration, createdAt: Date.now() });
+    await switchboard(c.env).publish([{ type: "call.recording", callSid: p.CallSid, recording }]);
+  }
+  log("twilio.call_recording_status", { callSid: p.CallSid, recordingSid: p.RecordingSid, status: p.RecordingStatus, durationSeconds: p.RecordingDuration });
+  return c.body(null, 204);
 });

@@ -60,6 +60,8 @@ export function joinTwiml(callSid: string, urls: TwilioUrls, gen: number): strin
 export interface WaitOptions {
   /** The audio to loop: ringback while an agent is sought, hold music while parked. */
   audioUrl: string;
+  /** The recording's consent announcement (the admin's words), said once, before the greeting; null: not recorded. */
+  announcement: string | null;
   /** Said once, first. */
   greeting: string | null;
   /** The caller's place in line, said when it is new to them (null: nobody waits ahead). */
@@ -71,6 +73,7 @@ export interface WaitOptions {
 /** The wait URL's answer: only <Say>, <Play>, <Pause> and <Redirect> are allowed there (Twilio error 13238). */
 export function waitTwiml(o: WaitOptions): string {
   const r = new VoiceResponse();
+  if (o.announcement) r.say(o.announcement);
   if (o.greeting) r.say(o.greeting);
   if (o.position !== null) r.say(`You are number ${o.position} in line.`);
   r.play(o.audioUrl);
@@ -110,6 +113,14 @@ export function goodbyeTwiml(text?: string): string {
   const r = new VoiceResponse();
   if (text) r.say(text);
   r.hangup();
+  return r.toString();
+}
+
+/** A pause, then the same request again (an outbound call answered before its call session knew of it). */
+export function pauseAndAgainTwiml(url: string): string {
+  const r = new VoiceResponse();
+  r.pause({ length: 1 });
+  r.redirect({ method: "POST" }, url);
   return r.toString();
 }
 

@@ -8,6 +8,7 @@ import { StatusPicker } from "./StatusPicker";
 import { statusText } from "../status";
 import { startDrag, useDropTarget } from "./drag";
 import { WrapUp } from "./WrapUp";
+import { RecordedMark } from "./Recording";
 
 const LABELS = { offline: "Offline", unavailable: "Unavailable", available: "Available", ringing: "Ringing", "on-call": "On a call" };
 
@@ -145,6 +146,7 @@ function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStor
     >
       <p>
         {heading()} <strong data-testid="caller">{props.call.from}</strong>
+        <RecordedMark call={props.call} />
       </p>
       <Show when={props.call.answeredAt}>{(at) => <Timer since={at()} />}</Show>
       <Show when={props.mine}>

@@ -1,15 +1,17 @@
 import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import type { AgentView } from "../../../worker/protocol";
+import type { OwnAgentView } from "../../../worker/protocol";
 import { activeCallOf } from "../board";
 import { offlineLabel, roster, shownColleagues } from "../roster";
 import { shortcutFor } from "../shortcuts";
 import { unlockAudio } from "../ringtone";
 import { createConsole } from "../store";
 import { AgentCard } from "./AgentCard";
-import { History, Voicemails, Waiting } from "./Panels";
+import { Inbox, InboxCount } from "./Inbox";
+import { History, Waiting } from "./Panels";
 import { ParkingLot } from "./ParkingLot";
+import { RecordingSettings } from "./Recording";
 
-export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onSignedOut: () => void }) {
+export function Board(props: { me: OwnAgentView; phone: "twilio" | "simulator"; onSignedOut: () => void }) {
   const c = createConsole(props.me, props.phone, props.onSignedOut);
   // The agents list (roster.ts): my card first, then colleagues busy, available, away; the offline
   // ones only counted until asked for, so that 200 agents are not a wall to scroll past.
@@ -50,6 +52,7 @@ export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onS
         <span class={`link link-${c.link()}`} data-testid="connection-status" role="status">
           {c.link() === "online" ? "Connected" : c.link() === "connecting" ? "Connecting…" : c.link() === "closed" ? "Closed" : "Offline: reconnecting…"}
         </span>
+        <InboxCount console={c} />
         <span class="me">Signed in as {props.me.name}</span>
         <Show when={props.phone === "simulator"}>
           <button onClick={() => void c.placeTestCall()} data-testid="place-test-call">
@@ -152,8 +155,11 @@ export function Board(props: { me: AgentView; phone: "twilio" | "simulator"; onS
         <aside>
           <ParkingLot console={c} />
           <Waiting console={c} />
-          <Voicemails console={c} />
+          <Inbox console={c} />
           <History console={c} />
+          <Show when={props.me.role === "admin"}>
+            <RecordingSettings />
+          </Show>
         </aside>
       </main>
     </div>

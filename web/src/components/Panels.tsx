@@ -2,6 +2,7 @@ import { For, Show } from "solid-js";
 import { mayWriteNote, outcomeText, waitingCalls, waitingSinceOf, waitingText } from "../board";
 import type { ConsoleStore } from "../store";
 import { NoteEditor, NoteText } from "./CallNote";
+import { RecordedMark, RecordingPlayer } from "./Recording";
 import { WaitTime } from "./clock";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -16,9 +17,10 @@ export function Waiting(props: { console: ConsoleStore }) {
           <For each={waitingCalls(c.board)}>
             {(call) => (
               <li data-testid="waiting-call" data-purpose={call.purpose} classList={{ "in-line": call.phase === "ringing" && call.ringingCount === 0 }}>
-                <strong>{call.from}</strong>{" "}
+                <strong>{call.from}</strong>
+                <RecordedMark call={call} />{" "}
                 <span data-testid="ringing-count" data-count={call.phase === "ringing" ? call.ringingCount : undefined}>
-                  {waitingText(call)}
+                  {waitingText(call, Object.values(c.board.agents))}
                 </span>
                 <Show when={call.phase === "ringing"}>
                   {" "}
@@ -40,30 +42,6 @@ export function Waiting(props: { console: ConsoleStore }) {
   );
 }
 
-export function Voicemails(props: { console: ConsoleStore }) {
-  const c = props.console;
-  return (
-    <section class="panel" aria-labelledby="voicemail-title">
-      <h2 id="voicemail-title">Voicemail</h2>
-      <Show when={c.board.voicemails.length > 0} fallback={<p class="empty">No voicemail.</p>}>
-        <ul>
-          <For each={c.board.voicemails}>
-            {(v) => (
-              <li data-testid="voicemail-item">
-                <p>
-                  <strong>{v.from}</strong> at {time(v.createdAt)}, {v.durationSeconds} s
-                </p>
-                <audio controls preload="metadata" src={v.audioUrl} aria-label={`Voicemail from ${v.from}`} />
-                <p class="transcript">{v.transcription ?? "Transcription pending…"}</p>
-              </li>
-            )}
-          </For>
-        </ul>
-      </Show>
-    </section>
-  );
-}
-
 export function History(props: { console: ConsoleStore }) {
   const c = props.console;
   return (
@@ -75,6 +53,7 @@ export function History(props: { console: ConsoleStore }) {
             {(call) => (
               <li data-testid="history-item" data-outcome={call.outcome ?? ""} data-call-sid={call.callSid}>
                 {time(call.startedAt)} <strong>{call.from}</strong>: {outcomeText(c.board, call)}
+                <Show when={c.board.recordings[call.callSid]}>{(r) => <RecordingPlayer recording={r()} from={call.from} />}</Show>
                 <Show when={c.board.notes[call.callSid]}>{(note) => <NoteText note={note()} console={c} />}</Show>
                 <Show when={mayWriteNote(call, c.board.notes[call.callSid], c.me.id)}>
                   <details class="note-details">

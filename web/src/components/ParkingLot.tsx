@@ -4,6 +4,7 @@ import { activeCallOf, lotStatus, parkedCalls } from "../board";
 import type { ConsoleStore } from "../store";
 import { clock, useNow } from "./clock";
 import { startDrag, useDropTarget } from "./drag";
+import { RecordedMark } from "./Recording";
 
 /**
  * The parking lot: one row per slot in use, for every agent. My connected call can be dropped here
@@ -69,6 +70,7 @@ function ParkedRow(props: { call: CallView; now: number; console: ConsoleStore }
       <div class="parked-body">
         <p>
           <strong data-testid="caller">{props.call.from}</strong> <span class="parked-by">parked by {name(lot().parkedBy)}</span>
+          <RecordedMark call={props.call} />
         </p>
         <Show when={waiting()} fallback={<p class="status" data-testid="park-status">{lotStatus(c.board, props.call)}</p>}>
           <p class="times">
