@@ -168,7 +168,7 @@ export async function callerHangsUp(callSid: string): Promise<void> {
   await fetch(`${baseUrl}/sim/calls/${callSid}/hangup`, { method: "POST" });
 }
 
-export async function signIn(who: Who, wires: Wires = {}): Promise<Page> {
+export async function signIn(who: Who | "admin", wires: Wires = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
   contexts.push(context);
   const page = await context.newPage();
@@ -176,6 +176,7 @@ export async function signIn(who: Who, wires: Wires = {}): Promise<Page> {
   await wires.board?.attach(page, /\/api\/console$/);
   await wires.phone?.attach(page, /\/sim\/phone$/);
   await page.goto(baseUrl!);
+  // "admin": Ada Admin, the demo admin (not available: never rung).
   await page.getByLabel("E-mail").fill(`${who}@example.com`);
   await page.getByLabel("Password").fill(`${who}-demo-password`);
   // Signed in means the board is connected and the phone has said whether it is ready (PUT

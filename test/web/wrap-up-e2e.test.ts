@@ -33,6 +33,8 @@ describe.skipIf(!baseUrl)("wrap-up in the console", () => {
     const second = await placeCall();
     for (const who of AGENTS) {
       await expect.poll(() => waitingRow(p[who], second.from).getByTestId("ringing-count").getAttribute("data-count")).toBe("0");
+      // And the waiting panel says why: not "every agent is busy" (web/src/waitingLine.ts).
+      expect(await waitingRow(p[who], second.from).getByTestId("ringing-count").textContent()).toBe("waiting in line: 1 agent in wrap-up");
     }
     expect(await card(p.alice, "alice").getByTestId("ring").count()).toBe(0);
     await shoot("wrap-up", { alice: p.alice, bob: p.bob });

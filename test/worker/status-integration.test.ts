@@ -45,7 +45,8 @@ describe("status with a reason", () => {
 
   it("refuses a reason not in the list, and a malformed body", async () => {
     const [a] = await staff(1);
-    for (const body of [{ status: "away", reason: "Gone fishing" }, { status: "away" }, { status: "busy" }, { status: "available", reason: "Lunch" }]) {
+    // Exactly as listed: "lunch" is not "Lunch".
+    for (const body of [{ status: "away", reason: "Gone fishing" }, { status: "away", reason: "lunch" }, { status: "away" }, { status: "busy" }, { status: "available", reason: "Lunch" }]) {
       const res = await setStatus(a, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }

@@ -7,6 +7,8 @@ import type {
   CallNoteRequest,
   CallOutcomesBody,
   ClaimResponse,
+  DialRequest,
+  DialResponse,
   MeResponse,
   ParkResponse,
   PhoneStateRequest,
@@ -91,6 +93,9 @@ export const api = {
     if (r.status >= 400 && r.status !== 410) throw new ApiFailure(r.status, r.body.error ?? "could not give the call back");
   },
   /** The connected agent ends the call: the server hangs up the caller, and the conference ends. */
+  /** An outbound call from the team's caller ID (a call-back when `voicemailId` names the voicemail). */
+  dial: async (to: string, voicemailId?: string) =>
+    ok(await call<DialResponse | ApiError>("POST", "/api/calls/dial", (voicemailId ? { to, voicemailId } : { to }) satisfies DialRequest)),
   hangup: async (callSid: string) => ok(await call<{ ended: true } | ApiError>("POST", `/api/calls/${callSid}/hangup`)),
   /** 200 → parked; 409 (lot full) and every other failure throw with the server's words. */
   park: async (callSid: string) => ok(await call<ParkResponse | ApiError>("POST", `/api/calls/${callSid}/park`)),

@@ -1,4 +1,5 @@
 // The board's state as a pure reducer over the switchboard's messages. Components only read it.
+import { dialOutcomeText } from "./dialing";
 import { agentViewIsNewer, ringsAgent, type AgentView, type CallNote, type CallRecordingView, type CallView, type ServerMessage, type VoicemailView } from "../../worker/protocol";
 import { applyVoicemail, type Inbox, inboxFromSnapshot } from "./inbox";
 import { whyInLine } from "./waitingLine";
@@ -166,7 +167,10 @@ export function ringingText(call: CallView, agents: Iterable<AgentView> = []): s
  */
 export function activeCallOf(state: BoardState, agentId: string): CallView | undefined {
   return Object.values(state.calls).find(
-    (c) => (c.phase === "claimed" && c.claimedBy === agentId) || (c.phase === "connected" && c.answeredBy === agentId),
+    (c) =>
+      (c.phase === "claimed" && c.claimedBy === agentId) ||
+      (c.phase === "connected" && c.answeredBy === agentId) ||
+      (c.phase === "dialing" && c.dialedBy === agentId),
   );
 }
 
@@ -246,9 +250,11 @@ export function lotStatus(state: BoardState, call: CallView): string {
 
 /** Why a call left the board, in words, for the history. */
 export function outcomeText(state: BoardState, call: CallView): string {
+  if (call.outcome === "answered" && call.direction === "outbound") return `Called by ${nameOf(state, call.dialedBy ?? call.answeredBy)}${call.answeredBy && call.answeredBy !== call.dialedBy ? `, answered by ${nameOf(state, call.answeredBy)}` : ""}`;
   if (call.outcome === "answered") return `Answered by ${call.answeredBy ? nameOf(state, call.answeredBy) : "an agent"}`;
   if (call.outcome === "voicemail") return "Voicemail";
-  if (call.outcome === "abandoned") return call.transfer ? "Abandoned during a transfer" : "Abandoned while parked";
+  if (call.outcome === "abandoned") return call.direction === "outbound" ? "Hung up before an agent joined" : call.transfer ? "Abandoned during a transfer" : "Abandoned while parked";
+  if (call.outcome === "unanswered") return dialOutcomeText(call);
   return "Missed";
 }
 

@@ -12,6 +12,7 @@ import { DEFAULT_AWAY_REASONS } from "../../worker/protocol";
 import { api, ApiFailure, SignedOut } from "./api";
 import { activeCallOf, apply, type BoardState, type CallDrag, type DropAction, emptyBoard, firstRetrievable, ringingFor } from "./board";
 import { connectConsole, type Link, type LinkStatus } from "./connection";
+import { dialStep, type HeldDial, normalizeNumber } from "./dialing";
 import { type HeldLeg, isMine, reviewLegs } from "./legs";
 import { addNotice, newRings, noticesFor } from "./notices";
 import { notifyRing } from "./notify";
@@ -51,6 +52,9 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
   const [dragging, setDragging] = createSignal<CallDrag | null>(null);
   const [muted, setMuted] = createSignal(false);
   const [phoneStatus, setPhoneStatus] = createSignal<PhoneStatus>(STARTING);
+  /** My outbound call's ticket, held until the callee answers and my phone joins them. */
+  let held: HeldDial | null = null;
+  const [dialingOut, setDialingOut] = createSignal(false);
   /** The phone's legs, joining or connected, checked against the board after each change. */
   let legs: HeldLeg[] = [];
   let phone: Phone | null = null;
@@ -87,6 +91,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     if (msg.type === "snapshot") tellServerPhone(true);
     if (msg.type === "snapshot") loadOutcomes();
     reviewPhoneLegs();
+    reviewDial();
     setRinging(ringingFor(current, me.id).length > 0 && !activeCallOf(current, me.id));
   }
 
@@ -236,6 +241,46 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
       throw e;
     }
   }
+
+  /**
+   * My outbound call: once the callee has answered (the board shows it claimed for me), my phone joins
+   * them with the ticket the dial gave me; if it cannot, the call is given back and rings everyone.
+   */
+  function reviewDial(): void {
+    const dialled = held;
+    if (!dialled) return;
+    const sid = dialled.callSid;
+    const step = dialStep(dialled, current.calls[sid], current.history.some((h) => h.callSid === sid), me.id);
+    if (step === "forget") held = null;
+    if (step !== "connect") return;
+    held = { ...dialled, joining: true };
+    setMuted(false);
+    connectPhone(sid, dialled.ticket).then(
+      () => undefined,
+      (e: unknown) => {
+        const reason = e instanceof Error && e.message ? e.message : "the phone could not connect";
+        notice(`Could not connect the call: ${reason}`, "problem");
+        api.release(sid, reason).catch(() => undefined);
+      },
+    );
+  }
+
+  /** Calls a number (a call-back when `voicemailId` is given); my phone joins the callee when they answer. */
+  const dial = (typed: string, voicemailId?: string) =>
+    guarded(async () => {
+      const n = normalizeNumber(typed);
+      if (!n.ok) throw new Error(n.why);
+      if (dialingOut() || held || activeCallOf(current, me.id)) throw new Error("finish the call you are on first");
+      setDialingOut(true);
+      try {
+        const r = await api.dial(n.number, voicemailId);
+        held = { callSid: r.callSid, ticket: r.ticket, joining: false };
+        notice(`Calling ${n.number}…`);
+        reviewDial();
+      } finally {
+        setDialingOut(false);
+      }
+    }, "Could not place the call");
 
   /** Claim (or retrieve) first, then connect the phone: the server decides who gets the call. */
   function take(kind: TakeKind, callSid: string, request: () => Promise<ClaimResponse | RetrieveResponse>, onWon?: () => void): Promise<TakeOutcome> {
@@ -449,6 +494,8 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     transfer,
     retrieve,
     retrieveFirst,
+    dial,
+    dialingOut,
     perform,
     retrieving,
     dragging,

@@ -126,8 +126,12 @@ function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStor
   const [target, setTarget] = createSignal("");
   // A colleague who stops being free drops out of the list, and out of the selection.
   const chosen = () => (targets().some((a) => a.id === target()) ? target() : "");
+  const outbound = () => props.call.direction === "outbound";
+  const dialing = () => props.call.phase === "dialing";
   const heading = () => {
     if (props.call.phase === "connected") return "Talking to";
+    if (dialing()) return "Calling";
+    if (outbound() && props.call.answeredAt === null) return "Answered: connecting to";
     return props.call.purpose === "retrieve" ? "Retrieving…" : "Connecting to";
   };
   const card = (
@@ -145,7 +149,7 @@ function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStor
       onDragEnd={() => c.setDragging(null)}
     >
       <p>
-        {heading()} <strong data-testid="caller">{props.call.from}</strong>
+        {heading()} <strong data-testid="caller">{outbound() ? props.call.to : props.call.from}</strong>
         <RecordedMark call={props.call} />
       </p>
       <Show when={props.call.answeredAt}>{(at) => <Timer since={at()} />}</Show>
@@ -157,11 +161,13 @@ function ActiveCall(props: { call: CallView; mine: boolean; console: ConsoleStor
             disabled={c.pending()[props.call.callSid] === "hanging-up"}
             onClick={() => void c.hangup(props.call.callSid)}
           >
-            {c.pending()[props.call.callSid] === "hanging-up" ? "Hanging up…" : "Hang up"}
+            {c.pending()[props.call.callSid] === "hanging-up" ? "Hanging up…" : dialing() ? "Cancel" : "Hang up"}
           </button>
-          <button data-testid="mute" aria-pressed={c.muted()} onClick={() => c.toggleMute(props.call.callSid)}>
-            {c.muted() ? "Unmute" : "Mute"}
-          </button>
+          <Show when={!dialing()}>
+            <button data-testid="mute" aria-pressed={c.muted()} onClick={() => c.toggleMute(props.call.callSid)}>
+              {c.muted() ? "Unmute" : "Mute"}
+            </button>
+          </Show>
           <Show when={props.call.phase === "connected"}>
             <button data-testid="park" aria-keyshortcuts="Alt+Shift+P" disabled={!!busy()} onClick={() => void c.park(props.call.callSid)}>
               {busy() === "parking" ? "Parking…" : "Park"}

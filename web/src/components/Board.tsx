@@ -2,14 +2,19 @@ import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-j
 import type { OwnAgentView } from "../../../worker/protocol";
 import { activeCallOf } from "../board";
 import { offlineLabel, roster, shownColleagues } from "../roster";
+import { normalizeNumber } from "../dialing";
 import { shortcutFor } from "../shortcuts";
 import { unlockAudio } from "../ringtone";
 import { createConsole } from "../store";
 import { AgentCard } from "./AgentCard";
+import { CallBackButton, Dialer } from "./Dialer";
 import { Inbox, InboxCount } from "./Inbox";
 import { History, Waiting } from "./Panels";
 import { ParkingLot } from "./ParkingLot";
 import { RecordingSettings } from "./Recording";
+
+/** A voicemail's caller can be called back when their number is a phone number (not withheld). */
+const callBackNumberOf = (from: string) => normalizeNumber(from).ok;
 
 export function Board(props: { me: OwnAgentView; phone: "twilio" | "simulator"; onSignedOut: () => void }) {
   const c = createConsole(props.me, props.phone, props.onSignedOut);
@@ -153,9 +158,10 @@ export function Board(props: { me: OwnAgentView; phone: "twilio" | "simulator"; 
           </Show>
         </section>
         <aside>
+          <Dialer console={c} />
           <ParkingLot console={c} />
           <Waiting console={c} />
-          <Inbox console={c} />
+          <Inbox console={c} callBack={(v) => (callBackNumberOf(v.from) ? <CallBackButton console={c} number={v.from} voicemailId={v.id} /> : null)} />
           <History console={c} />
           <Show when={props.me.role === "admin"}>
             <RecordingSettings />

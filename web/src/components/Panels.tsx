@@ -1,3 +1,5 @@
+import { callBackNumber } from "../dialing";
+import { CallBackButton } from "./Dialer";
 import { For, Show } from "solid-js";
 import { mayWriteNote, outcomeText, waitingCalls, waitingSinceOf, waitingText } from "../board";
 import type { ConsoleStore } from "../store";
@@ -52,7 +54,9 @@ export function History(props: { console: ConsoleStore }) {
           <For each={c.board.history}>
             {(call) => (
               <li data-testid="history-item" data-outcome={call.outcome ?? ""} data-call-sid={call.callSid}>
-                {time(call.startedAt)} <strong>{call.from}</strong>: {outcomeText(c.board, call)}
+                {time(call.startedAt)} {call.direction === "outbound" ? "→ " : ""}
+                <strong>{call.direction === "outbound" ? call.to : call.from}</strong>: {outcomeText(c.board, call)}
+                <Show when={callBackNumber(call)}>{(n) => <CallBackButton console={c} number={n()} />}</Show>
                 <Show when={c.board.recordings[call.callSid]}>{(r) => <RecordingPlayer recording={r()} from={call.from} />}</Show>
                 <Show when={c.board.notes[call.callSid]}>{(note) => <NoteText note={note()} console={c} />}</Show>
                 <Show when={mayWriteNote(call, c.board.notes[call.callSid], c.me.id)}>
