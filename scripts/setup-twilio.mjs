@@ -221,6 +221,7 @@ async function setup(s, log) {
   log(`  TWILIO_API_KEY_SID = "${key.sid}"`);
   log(`  TWILIO_TWIML_APP_SID = "${app.sid}"`);
   log(`  PUBLIC_URL = "${s.publicUrl}"`);
+  log(`  OUTBOUND_CALLER_ID = "${s.number}"`);
   log("");
   log("Then set the secrets (each command asks for the value):");
   log("  npx wrangler secret put TWILIO_AUTH_TOKEN        # the account's auth token");

@@ -39,6 +39,12 @@ describe("rosterGroup", () => {
     expect(rosterGroup(board([agent("idle")]), agent("idle"))).toBe("available");
   });
 
+  it("lists an agent in wrap-up with the busy ones (after-call work), whether available or away", () => {
+    const s = board([agent("wrapping", { wrapUpUntil: 99 }), agent("wrapping-away", { wrapUpUntil: 99, available: false })]);
+    expect(rosterGroup(s, s.agents.wrapping!)).toBe("busy");
+    expect(rosterGroup(s, s.agents["wrapping-away"]!)).toBe("busy");
+  });
+
   it("keeps an agent whose console dropped mid-call in busy, not offline", () => {
     const talking = call({ phase: "connected", answeredBy: "x", answeredAt: 5 });
     const s = board([agent("x", { online: false, currentCallSid: "CA1" })], [talking]);

@@ -123,6 +123,8 @@ describe.skipIf(baseUrl === null)("npm run setup:twilio against the simulator's 
     expect(printed(run.stdout, "TWILIO_TWIML_APP_SID")).toBe(apps[0]!.sid);
     expect(printed(run.stdout, "TWILIO_API_KEY_SID")).toBe(newKeys[0]!.sid);
     expect(printed(run.stdout, "PUBLIC_URL")).toBe(PUBLIC_URL);
+    // The number callers dial is the one callees see when an agent calls out.
+    expect(printed(run.stdout, "OUTBOUND_CALLER_ID")).toBe(SIM_NUMBER);
     expect(run.stdout).toContain("npx wrangler secret put TWILIO_AUTH_TOKEN");
     expect(run.stdout).toContain("npx wrangler secret put TWILIO_API_KEY_SECRET");
     key = { sid: newKeys[0]!.sid, secret: printed(run.stdout, "TWILIO_API_KEY_SECRET") ?? "" };

@@ -13,24 +13,16 @@ export const ROSTER_GROUPS: readonly RosterGroup[] = ["busy", "available", "away
 
 /**
  * Which group an agent is listed in. "busy" is ringing or holding a call: those are the ones a
- * colleague looks for (who is taking what). An agent on a call stays "busy" even if their console
- * dropped, like agentState says: the call is real at the carrier.
+ * colleague looks for (who is taking what), and so is one in wrap-up. An agent on a call stays
+ * "busy" even if their console dropped, like agentState says: the call is real at the carrier.
  */
 export function rosterGroup(state: BoardState, agent: AgentView): RosterGroup {
-  switch (agentState(state, agent)) {
-    case "on-call":
-    case "ringing":
-      return "busy";
-    case "available":
-      return "available";
-    case "unavailable":
-      return "away";
-    case "offline":
-      return "offline";
-    default:
-      // Any other state (wrap-up, after a call) is work on a call: listed with the busy ones.
-      return "busy";
-  }
+  const s = agentState(state, agent);
+  if (s === "on-call" || s === "ringing") return "busy";
+  if (s === "offline") return "offline";
+  // After-call work is work on a call: an agent in wrap-up is listed with the busy ones.
+  if (agent.wrapUpUntil !== null) return "busy";
+  return s === "available" ? "available" : "away";
 }
 
 /**
