@@ -44,3 +44,33 @@ export function setRinging(on: boolean): void {
     timer = undefined;
   }
 }
+
+let ringbackTimer: ReturnType<typeof setInterval> | undefined;
+
+/** The ringback an agent hears while Twilio rings the person they called: 440 + 480 Hz, 2 s in 6. */
+function ringbackBurst(): void {
+  if (!ctx) return;
+  const now = ctx.currentTime;
+  for (const freq of [440, 480]) {
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, now);
+    gain.gain.exponentialRampToValueAtTime(0.04, now + 0.05);
+    gain.gain.setValueAtTime(0.04, now + 1.95);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + 2);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(now);
+    osc.stop(now + 2.05);
+  }
+}
+
+export function setRingback(on: boolean): void {
+  if (on && ringbackTimer === undefined) {
+    ringbackBurst();
+    ringbackTimer = setInterval(ringbackBurst, 6000);
+  } else if (!on && ringbackTimer !== undefined) {
+    clearInterval(ringbackTimer);
+    ringbackTimer = undefined;
+  }
+}

@@ -20,7 +20,7 @@ import { clearPending, isHandingOver, markPending, type Pending, type PendingByC
 import type { Phone } from "./phone/phone";
 import { SimulatorPhone } from "./phone/simulator";
 import { phoneBanner, phoneRequest, type PhoneStatus, STARTING } from "./phoneStatus";
-import { setRinging } from "./ringtone";
+import { setRingback, setRinging } from "./ringtone";
 import { takeCall, type TakeKind, type TakeOutcome } from "./takeCall";
 
 export interface Notice {
@@ -93,6 +93,8 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     reviewPhoneLegs();
     reviewDial();
     setRinging(ringingFor(current, me.id).length > 0 && !activeCallOf(current, me.id));
+    // The carrier plays no ringback to an agent who called out (their phone joins only at the answer).
+    setRingback(activeCallOf(current, me.id)?.phase === "dialing");
   }
 
   /**
@@ -201,6 +203,7 @@ export function createConsole(me: AgentView, phoneKind: "twilio" | "simulator", 
     linkHandle?.close();
     phone?.stop();
     setRinging(false);
+    setRingback(false);
   }
 
   function setBusy(callSid: string, what: Pending): void {

@@ -9,7 +9,8 @@ export function newerCall(existing: CallView | undefined, incoming: CallView): C
 
 /** Callers waiting for an agent who started before this one: their place in line is this plus one. */
 export function waitingAhead(calls: CallView[], me: CallView): number {
-  const waiting = (c: CallView) => (c.phase === "ringing" || c.phase === "claimed") && c.lot === null;
+  // An outbound callee waiting for the agent who dialled them is nobody's turn in line.
+  const waiting = (c: CallView) => (c.phase === "ringing" || (c.phase === "claimed" && c.purpose !== "outbound")) && c.lot === null;
   return calls.filter((c) => c !== me && waiting(c) && (c.startedAt < me.startedAt || (c.startedAt === me.startedAt && c.callSid < me.callSid))).length;
 }
 
