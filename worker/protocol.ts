@@ -39,7 +39,14 @@ export function sessionEndOf(code: number): SessionEnd | null {
   return SESSION_ENDS.find((end) => CLOSE[end].code === code) ?? null;
 }
 
-export type Role = "agent" | "admin";
+/** `supervisor`: sees the wallboard and the reports; `admin`: that too, and manages agents and settings. */
+export const ROLES = ["agent", "supervisor", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Whether this role may see the wallboard, the reports and the call log. */
+export function canSupervise(role: Role): boolean {
+  return role === "supervisor" || role === "admin";
+}
 
 /**
  * What every console knows of every agent: only what a colleague needs to see and to ring them.

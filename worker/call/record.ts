@@ -4,7 +4,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
-import { agents, callClaims, calls, parkedCalls, ringEvents, voicemails } from "../db/schema";
+import { agents, callClaims, calls, parkedCalls, ringEvents, talkSegments, voicemails } from "../db/schema";
 import type { CallView, ServerMessage } from "../protocol";
 import type { Effect } from "./machine";
 
@@ -59,9 +59,30 @@ export async function applyEntries(db: Db, entries: OutboxEntry[]): Promise<void
     for (const e of effects) {
       if (e.type === "publish" || e.type === "twilio") continue; // Twilio requests never go through the outbox
       stmts.push(statement(db, call, e));
+      const talk = talkStatement(db, call, e);
+      if (talk) stmts.push(talk);
     }
   }
   await db.batch(stmts as [Stmt, ...Stmt[]]);
+}
+
+/**
+ * The reports' talk time (docs/reports.md): an agent's segment with the caller starts when the call
+ * records them connected, and ends when the call is over for them (an agentFree that ends their part:
+ * a hang-up by either side, a park, a transfer, a dropped leg).
+ */
+function talkStatement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" | "twilio" }>): Stmt | null {
+  if (e.type === "record" && e.event === "connected" && e.agentId) {
+    const purpose = typeof e.detail?.purpose === "string" ? e.detail.purpose : call.purpose;
+    return db.insert(talkSegments).values({ callSid: call.callSid, agentId: e.agentId, purpose, startedAt: e.at }).onConflictDoNothing();
+  }
+  if (e.type === "agentFree" && e.callEnded) {
+    return db
+      .update(talkSegments)
+      .set({ endedAt: e.at })
+      .where(and(eq(talkSegments.callSid, call.callSid), eq(talkSegments.agentId, e.agentId), isNull(talkSegments.endedAt)));
+  }
+  return null;
 }
 
 function statement(db: Db, call: CallView, e: Exclude<Effect, { type: "publish" | "twilio" }>): Stmt {

@@ -1,4 +1,4 @@
-import { CALL_OUTCOMES, CALL_PHASES, CLAIM_RELEASE_REASONS } from "../protocol";
+import { CALL_OUTCOMES, CALL_PHASES, CLAIM_RELEASE_REASONS, ROLES } from "../protocol";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Times are epoch milliseconds. D1 holds the durable record; the call session Durable Objects
@@ -11,7 +11,7 @@ export const agents = sqliteTable(
     name: text("name").notNull(),
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
-    role: text("role", { enum: ["agent", "admin"] }).notNull().default("agent"),
+    role: text("role", { enum: ROLES }).notNull().default("agent"),
     available: integer("available", { mode: "boolean" }).notNull().default(false),
     /** Why an unavailable agent is away (a reason from the admin's list, or "Missed 3 calls"); null when available. */
     awayReason: text("away_reason"),
@@ -93,7 +93,7 @@ export const ringEvents = sqliteTable(
     detail: text("detail"),
     at: integer("at").notNull(),
   },
-  (t) => [uniqueIndex("ring_events_call_seq").on(t.callSid, t.seq), index("ring_events_at").on(t.at)],
+  (t) => [uniqueIndex("ring_events_call_seq").on(t.callSid, t.seq), index("ring_events_at").on(t.at), index("ring_events_type_at").on(t.type, t.at)],
 );
 
 /**
@@ -183,4 +183,65 @@ export const callNotes = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("call_notes_author").on(t.authorId)],
+);
+
+// ---- What the reports read (docs/reports.md): intervals and per-agent rings, kept as they happen ----
+
+/**
+ * An agent on a call: from their leg joining the caller to the moment the call is over for them (hung
+ * up by either side, parked, transferred, or their leg dropped). A call handed between agents has one
+ * row per agent and connection. Written from the call session's outbox (worker/call/record.ts).
+ */
+export const talkSegments = sqliteTable(
+  "talk_segments",
+  {
+    callSid: text("call_sid").notNull(),
+    agentId: text("agent_id").notNull(),
+    /** The ring purpose that brought the agent to the caller: inbound, outbound, retrieve, transfer, recall, reconnect. */
+    purpose: text("purpose").notNull(),
+    startedAt: integer("started_at").notNull(),
+    /** Null while the agent is still with the caller. */
+    endedAt: integer("ended_at"),
+  },
+  (t) => [
+    uniqueIndex("talk_segments_once").on(t.callSid, t.agentId, t.startedAt),
+    index("talk_segments_started").on(t.startedAt),
+    index("talk_segments_agent").on(t.agentId, t.startedAt),
+  ],
+);
+
+/**
+ * An agent's state over time, one row per interval: `status` rows (available, or away with its
+ * reason), `wrap-up` rows (after-call work) and `online` rows (a console open). The row of the current
+ * interval has no end yet. Written by the status routes and the switchboard.
+ */
+export const agentStateLog = sqliteTable(
+  "agent_state_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    agentId: text("agent_id").notNull(),
+    kind: text("kind", { enum: ["status", "wrap-up", "online"] }).notNull(),
+    /** For `status`: "available" or "away"; for `wrap-up` and `online`: the same word as the kind. */
+    state: text("state").notNull(),
+    /** The away reason of an `away` status. */
+    reason: text("reason"),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [index("agent_state_log_open").on(t.agentId, t.kind, t.endedAt), index("agent_state_log_started").on(t.startedAt)],
+);
+
+/**
+ * A ring an agent let run out: the call's wait ended with nobody answering while it rang them (what
+ * auto-pause counts; a ring a colleague answered, or one they declined, is not here). Written by the
+ * switchboard.
+ */
+export const missedRings = sqliteTable(
+  "missed_rings",
+  {
+    callSid: text("call_sid").notNull(),
+    agentId: text("agent_id").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [uniqueIndex("missed_rings_once").on(t.callSid, t.agentId, t.at), index("missed_rings_at").on(t.at)],
 );

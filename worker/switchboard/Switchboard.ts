@@ -3,6 +3,7 @@ import { agentView, listTeam, updateAgent } from "../db/agents";
 import { openDb } from "../db/client";
 import { recentEndedCalls } from "../db/calls";
 import { snapshotVoicemails } from "../db/voicemails";
+import { writeMissedRings, writeStateChanges } from "../db/stateLog";
 import { readConfig } from "../config";
 import type { AgentPatch } from "../call/record";
 import type { AgentFacts } from "../call/machine";
@@ -13,6 +14,7 @@ import { isLive, isStale, newerCall, waitingAhead } from "./board";
 import { CLOSE, type SessionEnd } from "../protocol";
 import { CARRIER_NAME } from "../../simulator/SimCarrier";
 import { admitConnect, consolesOverCap, frameTooLarge, pruneAlarmAt } from "./limits";
+import { type LoggedState, loggedState, stateChanges } from "./stateLog";
 
 const CALL_PREFIX = "call:";
 const PHONE_PREFIX = "phone:";
@@ -65,6 +67,10 @@ export class Switchboard extends DurableObject<Env> {
   private wrapUps: Map<string, number>;
   /** Each agent's rings in a row that timed out unanswered; mirrored in storage under MISSED_PREFIX. */
   private missed: Map<string, number>;
+  /** Each agent's state as last written to D1's agent_state_log (the reports' intervals). */
+  private logged = new Map<string, LoggedState>();
+  /** Writes of the reports' D1 rows, in order; a failure is logged and the next goes on. */
+  private reportWrites: Promise<void> = Promise.resolve();
   /** Each agent's recent upgrades (limits.ts admitConnect). Lost with the object: that forgives at most one window. */
   private connects = new Map<string, number[]>();
   /** The earliest session expiry of the open consoles (Infinity: none), or null until computed in this wake-up. */
@@ -184,7 +190,7 @@ export class Switchboard extends DurableObject<Env> {
       patched.push(next);
     }
     const calls = new Map<string, CallView>();
-    const missedBy: string[] = [];
+    const missedBy: { agentId: string; callSid: string }[] = [];
     const waitsOver = new Set(unanswered);
     for (const raw of messages) {
       let msg = raw;
@@ -193,7 +199,7 @@ export class Switchboard extends DurableObject<Env> {
           // The ring as the consoles last saw it (with its declines): whoever it still rang missed it.
           const rang = calls.get(msg.call.callSid) ?? this.live().get(msg.call.callSid);
           waitsOver.delete(msg.call.callSid);
-          if (rang?.phase === "ringing") for (const a of this.agentViews()) if (ringsAgent(rang, a)) missedBy.push(a.id);
+          if (rang?.phase === "ringing") for (const a of this.agentViews()) if (ringsAgent(rang, a)) missedBy.push({ agentId: a.id, callSid: rang.callSid });
         }
         msg = { ...msg, call: this.counted(msg.call) } as typeof msg;
         calls.set(msg.call.callSid, newerCall(calls.get(msg.call.callSid), msg.call));
@@ -216,7 +222,8 @@ export class Switchboard extends DurableObject<Env> {
     for (const call of calls.values()) this.remember(call);
     // The team's entry: an agent.updated of this publish may have changed it since (same version).
     for (const a of patched) this.broadcast({ type: "agent.updated", agent: this.overlay(team.get(a.id) ?? a) });
-    for (const agentId of missedBy) this.missedRing(agentId);
+    if (missedBy.length > 0) this.report((db) => writeMissedRings(db, missedBy, Date.now()));
+    for (const { agentId } of missedBy) this.missedRing(agentId);
     this.reRing(before);
     // Its end must wake the switchboard, so that a waiting caller rings the agent at once.
     if (wrapUpStarted) await this.ensureAlarm();
@@ -681,7 +688,31 @@ export class Switchboard extends DurableObject<Env> {
     }
   }
 
+  /** A write of the reports' rows, after those before it; D1 is a projection: a failure is only logged. */
+  private report(write: (db: ReturnType<typeof openDb>) => Promise<void>): void {
+    this.reportWrites = this.reportWrites.then(() =>
+      write(openDb(this.env.DB)).catch((error: unknown) => log("switchboard.report_write_failed", { error: String(error) }, "error")),
+    );
+    this.ctx.waitUntil(this.reportWrites);
+  }
+
+  /** Logs the agent's status, wrap-up and presence intervals that this view changes (docs/reports.md). */
+  private trackState(view: AgentView): void {
+    const after = loggedState(view);
+    const changes = stateChanges(this.logged.get(view.id), after);
+    this.logged.set(view.id, after);
+    if (changes.length > 0) {
+      const at = Date.now();
+      this.report((db) => writeStateChanges(db, view.id, changes, at));
+    }
+  }
+
   private broadcast(msg: ServerMessage): void {
+    if (msg.type === "agent.updated") this.trackState(msg.agent);
+    else if (msg.type === "agent.presence") {
+      const a = this.team?.get(msg.agentId);
+      if (a) this.trackState(this.overlay(a));
+    }
     const frame = JSON.stringify(msg);
     for (const ws of this.consoles()) {
       try {
