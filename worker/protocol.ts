@@ -555,3 +555,106 @@ export interface MeResponse {
   /** Which phone the console must use: Twilio's Voice SDK, or the built-in carrier simulator. */
   phone: "twilio" | "simulator";
 }
+
+// ---- Reports (GET /api/reports/*, supervisors and admins; definitions in docs/reports.md) ----
+
+/** The period a report covers: a preset in the team's time zone, or a custom range of local dates. */
+export type ReportPeriod = "today" | "yesterday" | "last7" | "custom";
+
+/** The inbound outcomes the charts stack, in this order (docs/reports.md says how each is counted). */
+export const REPORT_OUTCOMES = ["answered", "abandoned_waiting", "abandoned_parked", "voicemail"] as const;
+export type ReportOutcome = (typeof REPORT_OUTCOMES)[number];
+
+/** Headline figures of a period (the wallboard's "today so far" is this for today). */
+export interface ReportTotals {
+  /** Inbound calls that started in the period. */
+  offered: number;
+  answered: number;
+  abandonedWaiting: number;
+  abandonedParked: number;
+  voicemail: number;
+  /** Rings agents let run out (a ring answered by a colleague or declined is not one). */
+  missedRings: number;
+  /** Share (0–1) of offered calls answered within serviceLevelSeconds; null with no call offered. */
+  serviceLevel: number | null;
+  serviceLevelSeconds: number;
+  /** Speed of answer in seconds, over answered calls; null with none. */
+  averageSpeedOfAnswer: number | null;
+  p90SpeedOfAnswer: number | null;
+  /** Average handle time in seconds: first connection to the end, over answered calls that ended. */
+  averageHandleTime: number | null;
+  outbound: number;
+}
+
+export interface ReportBucket {
+  /** Start of the bucket (epoch ms) and its label in the team's time zone ("14:00", "Mon 24 Nov"). */
+  start: number;
+  label: string;
+  counts: Record<ReportOutcome, number>;
+  serviceLevel: number | null;
+}
+
+/** GET /api/reports/summary */
+export interface ReportSummary {
+  period: { kind: ReportPeriod; from: number; to: number; timeZone: string; bucket: "hour" | "day" };
+  totals: ReportTotals;
+  buckets: ReportBucket[];
+  /** Wait before answer or hang-up, in seconds: upper bounds (the last is open-ended) and counts. */
+  waitDistribution: { upTo: number | null; label: string; count: number }[];
+}
+
+/** One agent's row of GET /api/reports/agents; times in seconds. */
+export interface AgentReportRow {
+  agentId: string;
+  name: string;
+  answered: number;
+  missedRings: number;
+  declines: number;
+  talkSeconds: number;
+  wrapUpSeconds: number;
+  awaySeconds: Record<string, number>;
+}
+
+export interface AgentReport {
+  period: ReportSummary["period"];
+  agents: AgentReportRow[];
+}
+
+/** One line of the call log (GET /api/reports/calls). */
+export interface CallLogRow {
+  callSid: string;
+  direction: CallDirection;
+  from: string;
+  to: string;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  outcome: CallOutcome | null;
+  answeredBy: string | null;
+  dialedBy: string | null;
+  /** Seconds from the start to the first connection (answered calls). */
+  waitSeconds: number | null;
+  talkSeconds: number | null;
+  noteOutcome: string | null;
+}
+
+export interface CallLogPage {
+  calls: CallLogRow[];
+  /** Pass as `before` for the next (older) page; null at the end. */
+  next: string | null;
+}
+
+/** One step of a call's timeline (GET /api/reports/calls/{sid}): the audit trail, in order. */
+export interface TimelineEntry {
+  at: number;
+  type: string;
+  agentId: string | null;
+  agentName: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface CallTimeline {
+  call: CallLogRow;
+  entries: TimelineEntry[];
+  note: CallNote | null;
+}
