@@ -77,8 +77,10 @@ describe.skipIf(!baseUrl)("recorded calls in the console", () => {
         );
         const event = await loaded;
         const play = await playing;
+        // Playing means its time moves on; an error, or nothing within 10 s, means it does not play.
         const started = await new Promise<boolean>((resolve) => {
-          const check = () => (audio.currentTime > 0 ? resolve(true) : audio.error ? resolve(false) : requestAnimationFrame(check));
+          const giveUp = Date.now() + 10_000;
+          const check = () => (audio.currentTime > 0 ? resolve(true) : audio.error || Date.now() > giveUp ? resolve(false) : requestAnimationFrame(check));
           check();
         });
         audio.pause();

@@ -188,6 +188,30 @@ describe("a recorded call", () => {
     expect((await audio.arrayBuffer()).byteLength).toBe(44 + Math.min(row!.durationSeconds, 120) * 8000 * 2);
   });
 
+  it("an outbound call: its callee hears the announcement when they answer, and the call is recorded from the agent's connect", async () => {
+    await recordCalls(true, "This call is recorded.");
+    const [a] = await staff(1);
+    const to = "+1555" + String(Math.floor(1e6 + Math.random() * 8e6));
+    expect((await api("/sim/callees", null, { method: "PUT", body: JSON.stringify({ number: to, answer: "answer", afterSeconds: 0 }) })).status).toBe(200);
+    const dialed = await api("/api/calls/dial", a.agent.cookie, { method: "POST", body: JSON.stringify({ to }) });
+    expect(dialed.status, await dialed.clone().text()).toBe(201);
+    const { callSid: sid, ticket } = (await dialed.json()) as { callSid: string; ticket: string };
+    const answered = await seen(a, sid, "call.answered");
+    expect(answered.call).toMatchObject({ direction: "outbound", purpose: "outbound", recorded: true });
+
+    const wait = await twilio("/twilio/wait?gen=1", { AccountSid: LOCAL_ACCOUNT_SID, CallSid: sid });
+    const xml = await wait.text();
+    expect(xml).toMatch(/^<\?xml[^>]*><Response><Say>This call is recorded\.<\/Say><Play>/);
+
+    const leg = await a.phone.connect(sid, ticket);
+    expect(leg.accepted).toBe(true);
+    await seen(a, sid, "call.connected");
+    // The callee's call is the one recorded (it names the call, as the caller's does an inbound one).
+    await expect.poll(async () => (await simState(sid)).recordings?.length ?? 0, { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await ringEventsOf(sid)).filter((e) => e.startsWith("recording_")), { timeout: 10_000 }).toEqual([`recording_started:${a.agent.id}`]);
+    expect((await hangup(sid, a)).status).toBe(200);
+  });
+
   it("Twilio's callback retried twice saves one row, and tells the consoles each time", async () => {
     const [a] = await staff(1);
     const sid = newCallSid();
@@ -282,6 +306,26 @@ describe("the simulator's Recordings API on a call", () => {
     const ended = await create(sid);
     expect(ended.status).toBe(400);
     expect(((await ended.json()) as { code: number }).code).toBe(21220);
+  });
+
+  it("refuses a call that is not answered yet (21220): an outbound call still ringing its callee", async () => {
+    const to = "+1555" + String(Math.floor(1e6 + Math.random() * 8e6));
+    expect((await api("/sim/callees", null, { method: "PUT", body: JSON.stringify({ number: to, answer: "no-answer" }) })).status).toBe(200);
+    const placed = await SELF.fetch(`${REST}/Calls.json`, {
+      method: "POST",
+      headers: { ...ACCOUNT, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ To: to, From: "+15550100000", Url: `${ORIGIN}/twilio/outbound`, Timeout: "600" }).toString(),
+    });
+    expect(placed.status, await placed.clone().text()).toBe(201);
+    const { sid } = (await placed.json()) as { sid: string };
+    try {
+      const res = await create(sid);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: number }).code).toBe(21220);
+      expect((await simState(sid)).recordings ?? []).toEqual([]);
+    } finally {
+      await SELF.fetch(`${REST}/Calls/${sid}.json`, { method: "POST", headers: { ...ACCOUNT, "Content-Type": "application/x-www-form-urlencoded" }, body: "Status=canceled" });
+    }
   });
 });
 

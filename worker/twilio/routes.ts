@@ -178,9 +178,10 @@ twilioRoutes.post("/wait", async (c) => {
   const parked = view?.phase === "parked" || (view?.phase === "claimed" && (view.purpose === "retrieve" || view.purpose === "outbound"));
   const position = parked || !view ? null : await switchboard(c.env).queuePosition(p.CallSid);
   const tell = position !== null && position > 1 && position !== said ? position : null;
-  // Consent: a recorded call's caller (or an outbound call's callee) is told before anyone joins, once,
-  // in the first lobby; a park or transfer moves them to a fresh lobby of another purpose, told already.
-  const firstLobby = loop === 0 && !parked && (view?.purpose === "inbound" || view?.purpose === "outbound");
+  // Consent: a recorded call's caller (or an outbound call's callee, who hears hold music meanwhile) is
+  // told before anyone joins, once, in the first lobby; a park or transfer moves them to a fresh lobby
+  // of another purpose, told already.
+  const firstLobby = loop === 0 && (view?.purpose === "outbound" || (!parked && view?.purpose === "inbound"));
   const announcement = firstLobby && view?.recorded ? (await recordingSetting(c.var.db)).announcement : null;
   return twiml(
     c,
