@@ -2,32 +2,10 @@
 import { describe, expect, it } from "vitest";
 import type { CallView } from "../../worker/protocol";
 import { waitingAhead } from "../../worker/switchboard/board";
+import { call } from "../web/fixtures";
 
-const view = (over: Partial<CallView>): CallView => ({
-  callSid: "CA1",
-  from: "+15551230001",
-  to: "+15550100000",
-  phase: "ringing",
-  direction: "inbound",
-  dialedBy: null,
-  dialResult: null,
-  recorded: false,
-  ringTargets: null,
-  declined: [],
-  ringingCount: 0,
-  waitingSince: 1,
-  claimedBy: null,
-  answeredBy: null,
-  purpose: "inbound",
-  lot: null,
-  transfer: null,
-  outcome: null,
-  startedAt: 1,
-  answeredAt: null,
-  endedAt: null,
-  seq: 1,
-  ...over,
-});
+// The console's fixture: a call view as the switchboard sends it.
+const view = (over: Partial<CallView>): CallView => call({ ringingCount: 0, waitingSince: 1, seq: 1, ...over });
 
 describe("a caller's place in line", () => {
   it("counts the callers who started earlier and still wait for an agent (ringing, or claimed but not yet joined)", () => {

@@ -244,34 +244,12 @@ export function start(state: CallState | null, input: Extract<Input, { type: "st
   if (state) return { state, effects: [], reply: { phase: state.phase, gen: state.gen, fresh: false } };
   const nobody = input.available === 0;
   const t = new Tx({
-    callSid,
-    from: input.from,
-    to: input.to,
+    ...newCall(callSid, input.from, input.to, input.origin, input.at, input.record),
     phase: nobody ? "voicemail" : "ringing",
     purpose: "inbound",
-    ringTargets: null,
-    declined: [],
-    claim: null,
-    answeredBy: null,
-    answeredAt: null,
-    answeredLeg: null,
-    outcome: null,
-    startedAt: input.at,
-    endedAt: null,
+    direction: "inbound",
     waitingSince: nobody ? null : input.at,
     waitEndsAt: nobody ? null : input.at + config.waitMs,
-    gen: 1,
-    lot: null,
-    transfer: null,
-    callerGone: false,
-    recordingSid: null,
-    legsLeft: [],
-    heardAt: input.at,
-    seq: 0,
-    origin: input.origin,
-    undo: null,
-    direction: "inbound",
-    record: input.record,
   });
   if (nobody) {
     t.record("voicemail", null, { reason: "nobody_available" }, input.at);
@@ -281,6 +259,41 @@ export function start(state: CallState | null, input: Extract<Input, { type: "st
     t.publish((call) => ({ type: "call.ringing", call }));
   }
   return { state: t.s, effects: t.effects, reply: { phase: t.s.phase, gen: t.s.gen, fresh: true } };
+}
+
+/** A call's state at its first input, before what its direction sets. */
+function newCall(callSid: string, from: string, to: string, origin: string, at: number, record: boolean): CallState {
+  return {
+    callSid,
+    from,
+    to,
+    phase: "ringing",
+    purpose: "inbound",
+    ringTargets: null,
+    declined: [],
+    claim: null,
+    answeredBy: null,
+    answeredAt: null,
+    answeredLeg: null,
+    outcome: null,
+    startedAt: at,
+    endedAt: null,
+    waitingSince: null,
+    waitEndsAt: null,
+    gen: 1,
+    lot: null,
+    transfer: null,
+    callerGone: false,
+    recordingSid: null,
+    legsLeft: [],
+    heardAt: at,
+    seq: 0,
+    origin,
+    undo: null,
+    dialedBy: null,
+    dialResult: null,
+    record,
+  };
 }
 
 /**
@@ -302,36 +315,13 @@ export function dial(state: CallState | null, input: Extract<Input, { type: "dia
   // The lease starts when the callee answers; until then the claim is held for as long as Twilio rings.
   const c: Claim = { agentId, claimedAt: at, expiresAt: at + config.waitMs + config.leaseMs, ticket: input.ticket, legSid: null };
   const t = new Tx({
-    callSid,
-    from: input.from,
-    to: input.to,
+    ...newCall(callSid, input.from, input.to, input.origin, at, input.record),
     phase: "dialing",
     purpose: "outbound",
-    ringTargets: [agentId],
-    declined: [],
-    claim: c,
-    answeredBy: null,
-    answeredAt: null,
-    answeredLeg: null,
-    outcome: null,
-    startedAt: at,
-    endedAt: null,
-    waitingSince: null,
-    waitEndsAt: null,
-    gen: 1,
-    lot: null,
-    transfer: null,
-    callerGone: false,
-    recordingSid: null,
-    legsLeft: [],
-    heardAt: at,
-    seq: 0,
-    origin: input.origin,
-    undo: null,
     direction: "outbound",
+    ringTargets: [agentId],
+    claim: c,
     dialedBy: agentId,
-    dialResult: null,
-    record: input.record,
   });
   t.effects.push({ type: "claimStarted", claim: c }, { type: "agentBusy", agentId });
   t.record("dial_started", agentId, { to: input.to }, at);
