@@ -168,7 +168,7 @@ export async function callerHangsUp(callSid: string): Promise<void> {
   await fetch(`${baseUrl}/sim/calls/${callSid}/hangup`, { method: "POST" });
 }
 
-export async function signIn(who: Who | "admin", wires: Wires = {}): Promise<Page> {
+export async function signIn(who: Who | "admin" | "sam", wires: Wires = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
   contexts.push(context);
   const page = await context.newPage();
@@ -176,7 +176,7 @@ export async function signIn(who: Who | "admin", wires: Wires = {}): Promise<Pag
   await wires.board?.attach(page, /\/api\/console$/);
   await wires.phone?.attach(page, /\/sim\/phone$/);
   await page.goto(baseUrl!);
-  // "admin": Ada Admin, the demo admin (not available: never rung).
+  // "admin": Ada Admin, the demo admin; "sam": Sam Supervisor, the demo supervisor (neither available: never rung).
   await page.getByLabel("E-mail").fill(`${who}@example.com`);
   await page.getByLabel("Password").fill(`${who}-demo-password`);
   // Signed in means the board is connected and the phone has said whether it is ready (PUT
@@ -223,12 +223,13 @@ export async function team(wires: Partial<Record<Who, Wires>> = {}): Promise<Rec
 
 export const card = (page: Page, who: Who) => page.getByTestId(`agent-card-${who}`);
 
-export async function placeCall(opts: { speed?: number; message?: number } = {}): Promise<{ callSid: string; from: string }> {
-  const from = "+1555" + String(Math.floor(1e6 + Math.random() * 8e6));
+/** `from`: the caller's number (a random +1555 number below +15559000000 unless given). */
+export async function placeCall(opts: { speed?: number; message?: number; from?: string } = {}): Promise<{ callSid: string; from: string }> {
+  const from = opts.from ?? "+1555" + String(Math.floor(1e6 + Math.random() * 8e6));
   const res = await fetch(baseUrl + "/sim/calls", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ from, ...opts }),
+    body: JSON.stringify({ ...opts, from }),
   });
   expect(res.status).toBe(201);
   const { callSid } = (await res.json()) as { callSid: string };
