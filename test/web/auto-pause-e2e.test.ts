@@ -100,6 +100,8 @@ describe.skipIf(!baseUrl)("auto-pause in the console", () => {
 
     // Back to Available by hand: she rings again.
     await picker.selectOption("available");
+    // Once the server has it (the card shows it), not as soon as the picker changed.
+    await card(p.alice, "alice").and(p.alice.locator("[data-state=available]")).waitFor();
     const again = await placeCall();
     await card(p.alice, "alice").getByTestId("ring").filter({ hasText: again.from }).waitFor();
     for (const w of PAIR) await expect.poll(() => card(p[w], "alice").getByTestId("card-status").count()).toBe(0);
