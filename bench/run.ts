@@ -12,6 +12,7 @@ import { bytesPerCall, type LifecycleResult } from "./lifecycle.ts";
 import { AUTH_TOKEN, type Console, Product, type Seed, seed } from "./product.ts";
 import { cpuBetween, cpuTicks, memoryMiB, prepareState, run, type Server, startServer } from "./server.ts";
 import { ms, ratio, RESOLUTION_MS, summarize, table } from "./stats.ts";
+import { REPORT_TARGET_MS, REPORTS_HEAD, reportsBench, reportsSeedSql, reportsTitle } from "./reports.ts";
 import { signInCost, signInSeedSql } from "./signIn.ts";
 import { sustainedLoad } from "./sustained.ts";
 import { floorLatency, webhookLatency } from "./webhook.ts";
@@ -51,6 +52,8 @@ const plan = quick
       ],
       // Started with the product's server, and idle until part 5: its start-up is seconds of the quick run.
       baselineEarly: true,
+      // The reports on a server of their own (its history seeded into its D1), checked, not sized.
+      reports: { calls: 2000, days: 30, agents: 50, runs: 2 },
     }
   : {
       agents: 1000,
@@ -92,6 +95,8 @@ const plan = quick
       ],
       // Started only once the product's servers have stopped: nothing shares the CPU with what is measured.
       baselineEarly: false,
+      // Issue 14: every report over 100,000 calls in under a second.
+      reports: { calls: 100_000, days: 30, agents: 50, runs: 5 },
     };
 
 /** The sustained server's callers give up after 3 s: RING_TIMEOUT_SECONDS' 30 s at the simulator's speed 10. */
@@ -239,9 +244,12 @@ const seeded = seed(plan.agents);
 const seededSus = seed(plan.sustained.agents);
 progress(`preparing the local databases…`);
 // All at once and before anything is measured: each is a few seconds of wrangler CLI.
-const [mainState, baselineState, sustainedState] = await Promise.all([
+const seededReports = seed(plan.reports.agents);
+const reportsNow = Date.now();
+const [mainState, baselineState, reportsState, sustainedState] = await Promise.all([
   prepareState("wrangler.toml", `${seeded.sql}\n${signInSeedSql(plan.signIn.rows)}`),
   prepareState("bench/baseline/wrangler.toml", null),
+  prepareState("wrangler.toml", `${seededReports.sql}\n${reportsSeedSql(plan.reports, reportsNow)}`),
   ...(plan.sustained.ownServer ? [prepareState("wrangler.toml", seededSus.sql)] : []),
 ]);
 progress("starting the product in workerd…");
@@ -416,6 +424,19 @@ await onServer(baseline, [], async () => {
 say("\n### 6. Memory (the workerd process serving the product)\n");
 say(table(["consoles", "RSS before opening them MiB", "RSS with them open MiB", "per added console KiB", "peak RSS MiB"], memoryRows));
 
+progress(`7. reports over ${plan.reports.calls.toLocaleString("en")} seeded calls…`);
+const reportsServer = await startServer("wrangler.toml", reportsState!, {});
+let reportMisses: string[] = [];
+await onServer(reportsServer, [], async () => {
+  const r = await reportsBench(reportsServer.directUrl, seededReports.adminToken, plan.reports, reportsNow);
+  reportMisses = r.misses;
+  say(`\n${reportsTitle(plan.reports)}\n`);
+  say(table(REPORTS_HEAD, r.rows));
+  for (const e of r.errors) failures.push(`reports: ${e}`);
+  if (r.misses.length) console.error(`bench: reports over the target (not a failure): ${r.misses.join("; ")}`);
+  cpuPart("7. reports (their server's start included)");
+});
+
 // The targets, met or missed, in one place.
 const ringAt = ours!.fan.filter((f) => f.consoles === TARGETS.ring.consoles);
 const ringP99 = ringAt.length ? summarize(ringAt.flatMap((f) => f.raw.ringLast)).p99 : NaN;
@@ -423,6 +444,7 @@ const claimAt = ours!.fan.find((f) => f.consoles === TARGETS.claim.consoles && f
 const targetLines = [
   `- webhook → every console p99 ≤ ${TARGETS.ring.p99} ms at ${TARGETS.ring.consoles.toLocaleString("en")} consoles: ${ringAt.length ? `${ms(ringP99)} ms, ${verdict(ringP99, TARGETS.ring.p99)}` : "not measured in the quick run"}`,
   `- claim → every console p99 ≤ ${TARGETS.claim.p99} ms at ${TARGETS.claim.consoles} consoles with ${TARGETS.claim.racing} racing claims: ${claimAt ? `${ms(claimAt.answeredLast.p99)} ms, ${verdict(claimAt.answeredLast.p99, TARGETS.claim.p99)}` : "not measured in the quick run"}`,
+  `- every report p50 < ${REPORT_TARGET_MS} ms over ${plan.reports.calls.toLocaleString("en")} calls: ${reportMisses.length ? `missed by ${reportMisses.join("; ")}` : "met"}`,
 ];
 say("\n### Targets (reported, not enforced)\n");
 say(targetLines.join("\n"));

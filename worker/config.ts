@@ -42,6 +42,8 @@ export interface Config {
   wrapUpMs: number;
   /** Rings in a row an agent lets time out before they are set away ("Missed 3 calls"); 0: never. */
   autoPauseAfter: number;
+  /** The reports' service level: the share of offered calls answered within this many seconds (docs/reports.md). */
+  serviceLevelSeconds: number;
   /** Absolute, or null: the worker's own /audio/hold.wav. */
   holdMusicUrl: string | null;
   /** What a caller hears first in the lobby. */
@@ -152,6 +154,7 @@ function parseConfig(env: Env): Config {
     parkTimeoutMs: numberVar(env.PARK_TIMEOUT_SECONDS, 180, 1, 3600, "PARK_TIMEOUT_SECONDS") * 1000,
     wrapUpMs: numberVar(env.WRAP_UP_SECONDS, 30, 0, 3600, "WRAP_UP_SECONDS") * 1000,
     autoPauseAfter: Math.floor(numberVar(env.AUTO_PAUSE_AFTER, 3, 0, 100, "AUTO_PAUSE_AFTER")),
+    serviceLevelSeconds: numberVar(env.SERVICE_LEVEL_SECONDS, 20, 1, 3600, "SERVICE_LEVEL_SECONDS"),
     holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
     callerId: phoneNumberVar(env.OUTBOUND_CALLER_ID, "OUTBOUND_CALLER_ID") ?? (carrier === "simulator" ? LOCAL_NUMBER : null),
     dialTimeoutSeconds: numberVar(env.DIAL_TIMEOUT_SECONDS, 30, 5, 600, "DIAL_TIMEOUT_SECONDS"),

@@ -59,6 +59,8 @@ export interface Env {
   DIAL_TIMEOUT_SECONDS?: string;
   /** Rings in a row an agent lets time out before they are set away, "Missed 3 calls" (default 3; 0: off). */
   AUTO_PAUSE_AFTER?: string;
+  /** The reports' service level threshold: answered within this many seconds counts as in service (default 20). */
+  SERVICE_LEVEL_SECONDS?: string;
   /** Audio file a parked caller hears, looped (default: the worker's own /audio/hold.wav). */
   HOLD_MUSIC_URL?: string;
   /** Days a voicemail is kept (its recording deleted at the carrier, then the row; default 90). */

@@ -658,3 +658,8 @@ export interface CallTimeline {
   entries: TimelineEntry[];
   note: CallNote | null;
 }
+
+/** GET /api/settings/time-zone (any agent), and PUT's body and answer (admin): the team's IANA time zone, "UTC" until set. */
+export interface TimeZoneBody {
+  timeZone: string;
+}

@@ -5,6 +5,7 @@ import type { Db } from "./db/client";
 import { agents } from "./db/schema";
 import type { Env } from "./env";
 import { log } from "./log";
+import type { Role } from "./protocol";
 
 /** Demo accounts for `npm run dev` (DEMO_AGENTS=true with CARRIER=simulator), listed in the README. Never seeded otherwise. */
 export const DEMO_ACCOUNTS = [
@@ -12,6 +13,8 @@ export const DEMO_ACCOUNTS = [
   { id: "alice", name: "Alice Adams", email: "alice@example.com", password: "alice-demo-password", role: "agent" },
   { id: "bob", name: "Bob Brown", email: "bob@example.com", password: "bob-demo-password", role: "agent" },
   { id: "carol", name: "Carol Clark", email: "carol@example.com", password: "carol-demo-password", role: "agent" },
+  // Sees the wallboard and the reports; not rung (not available at start, like the admin).
+  { id: "sam", name: "Sam Supervisor", email: "sam@example.com", password: "sam-demo-password", role: "supervisor" },
 ] as const;
 
 /** Per env object (one per isolate in production; a test can pass its own to check another setting). */
@@ -30,7 +33,7 @@ export async function ensureSeeded(env: Env, db: Db): Promise<void> {
     return;
   }
   const now = Date.now();
-  const accounts: { id: string; name: string; email: string; password: string; role: "agent" | "admin"; available: boolean }[] = [];
+  const accounts: { id: string; name: string; email: string; password: string; role: Role; available: boolean }[] = [];
   const simulator = readConfig(env).carrier === "simulator";
   if (env.DEMO_AGENTS === "true" && !simulator) log("seed.demo_refused", { reason: "DEMO_AGENTS=true counts only with CARRIER=simulator" }, "warn");
   if (env.DEMO_AGENTS === "true" && simulator) {

@@ -128,6 +128,14 @@ const ROUTES: Route[] = [
   { method: "PUT", path: "/api/settings/away-reasons", as: "admin", body: "json", template: () => ({ reasons: ["Break", "Lunch", "Training", "Meeting"] }) },
   { method: "GET", path: "/api/settings/call-outcomes", as: "agent", body: "reads-none" },
   { method: "PUT", path: "/api/settings/call-outcomes", as: "admin", body: "json", template: () => ({ outcomes: ["Resolved", "Follow-up", "Spam"] }) },
+  { method: "GET", path: "/api/settings/time-zone", as: "agent", body: "reads-none" },
+  { method: "PUT", path: "/api/settings/time-zone", as: "admin", body: "json", template: () => ({ timeZone: "UTC" }) },
+  // ---- reports (supervisors and admins; an agent gets 403: test/worker/reports-routes-integration.test.ts) ----
+  { method: "GET", path: "/api/reports/today", as: "admin", body: "reads-none" },
+  { method: "GET", path: "/api/reports/summary", as: "admin", body: "reads-none" },
+  { method: "GET", path: "/api/reports/agents", as: "admin", body: "reads-none" },
+  { method: "GET", path: "/api/reports/calls", as: "admin", body: "reads-none" },
+  { method: "GET", path: "/api/reports/calls/:sid", as: "admin", body: "reads-none", params: (w) => ({ sid: w.callSid }) },
   // ---- Twilio's webhooks ----
   { method: "POST", path: "/twilio/voice", as: "twilio", body: "form", form: (w) => form(w, { From: "+15551230001", To: "+15559990000" }), breaks: { CallSid: NOT_A_SID } },
   {

@@ -56,7 +56,7 @@ export interface TestAgent {
 /** `n` of T, typed as exactly that many: `const [a, b] = await createAgents(2)` needs no `!`. */
 export type Tuple<T, N extends number, R extends T[] = []> = number extends N ? T[] : R["length"] extends N ? R : Tuple<T, N, [...R, T]>;
 
-export async function createAgents<N extends number>(n: N, opts: { available?: boolean; role?: "agent" | "admin"; prefix?: string } = {}): Promise<Tuple<TestAgent, N>> {
+export async function createAgents<N extends number>(n: N, opts: { available?: boolean; role?: "agent" | "supervisor" | "admin"; prefix?: string } = {}): Promise<Tuple<TestAgent, N>> {
   passwordHash ??= hashPassword(PASSWORD);
   const hash = await passwordHash;
   const prefix = opts.prefix ?? unique("ag");

@@ -1,11 +1,14 @@
 // The console's HTTP calls. A 401 anywhere means the session is gone: the app shows sign-in again.
 import type {
+  AgentReport,
   AgentView,
   ApiError,
   AwayReasonsBody,
+  CallLogPage,
   CallNote,
   CallNoteRequest,
   CallOutcomesBody,
+  CallTimeline,
   ClaimResponse,
   DialRequest,
   DialResponse,
@@ -14,8 +17,11 @@ import type {
   PhoneStateRequest,
   RecordingSettingBody,
   ReleaseRequest,
+  ReportSummary,
+  ReportTotals,
   RetrieveResponse,
   StatusRequest,
+  TimeZoneBody,
   TransferRequest,
   TransferResponse,
   VoicemailAssigneeRequest,
@@ -122,6 +128,16 @@ export const api = {
   recordingSetting: async () => ok(await call<RecordingSettingBody | ApiError>("GET", "/api/settings/recording")),
   /** An admin turns recording on or off and words the announcement; a refusal throws with the server's words. */
   saveRecordingSetting: async (setting: RecordingSettingBody) => ok(await call<RecordingSettingBody | ApiError>("PUT", "/api/settings/recording", setting)),
+  /** Supervisors and admins (403 for an agent): today so far, a period's summary and agents, the call log, a call's timeline. */
+  reports: {
+    today: async () => ok(await call<ReportTotals | ApiError>("GET", "/api/reports/today")),
+    summary: async (query: string) => ok(await call<ReportSummary | ApiError>("GET", `/api/reports/summary?${query}`)),
+    agents: async (query: string) => ok(await call<AgentReport | ApiError>("GET", `/api/reports/agents?${query}`)),
+    calls: async (query: string) => ok(await call<CallLogPage | ApiError>("GET", `/api/reports/calls${query ? `?${query}` : ""}`)),
+    timeline: async (callSid: string) => ok(await call<CallTimeline | ApiError>("GET", `/api/reports/calls/${encodeURIComponent(callSid)}`)),
+  },
+  /** The team's time zone, in which the reports count their days and hours ("UTC" until an admin sets it). */
+  timeZone: async () => ok(await call<TimeZoneBody | ApiError>("GET", "/api/settings/time-zone")).timeZone,
   voiceToken: async () => ok(await call<{ token: string }>("GET", "/api/voice-token")),
   placeTestCall: async (from: string) => ok(await call<{ callSid: string }>("POST", "/sim/calls", { from })),
   hangUpTestCall: async (callSid: string) => ok(await call<unknown>("POST", `/sim/calls/${callSid}/hangup`)),

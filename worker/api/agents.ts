@@ -5,7 +5,7 @@ import { endAgentSessions } from "../auth/revoke";
 import { adminAgentView, agentView, type AgentRow, deleteAgent, getAgent, getAgentByEmail, insertAgent, listAgents, updateAgent } from "../db/agents";
 import { type AppEnv, HttpError, jsonBody } from "../http";
 import { log } from "../log";
-import { type AdminAgentView, AGENT_ID_PATTERN } from "../protocol";
+import { type AdminAgentView, AGENT_ID_PATTERN, ROLES } from "../protocol";
 import { switchboard } from "../switchboard/stub";
 import { requireAdmin, requireSession } from "./middleware";
 import { randomHex } from "../hex";
@@ -16,7 +16,7 @@ agentRoutes.use(requireSession, requireAdmin);
 const name = z.string().trim().min(1).max(100);
 const email = z.string().trim().email().max(254);
 const password = z.string().min(10, "must be at least 10 characters").max(1024);
-const role = z.enum(["agent", "admin"]);
+const role = z.enum(ROLES);
 const agentId = z.string().regex(AGENT_ID_PATTERN, "must be letters, digits or _ (a Twilio Client identity), at most 121");
 
 const newAgent = z.strictObject({ id: agentId.optional(), name, email, password, role: role.default("agent"), available: z.boolean().optional() });
@@ -68,7 +68,8 @@ agentRoutes.patch("/:id", async (c) => {
     const other = await getAgentByEmail(c.var.db, patch.email);
     if (other && other.id !== id) throw new HttpError(409, `an agent with e-mail ${patch.email} exists already`);
   }
-  if (patch.role === "agent" && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
+  // Any role but admin (agent or supervisor) takes the admin away.
+  if (patch.role !== undefined && patch.role !== "admin" && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
   if (patch.disabled && !existing.disabled && existing.role === "admin") await mustKeepAnAdmin(c.var.db, id);
   const { password: pw, ...rest } = patch;
   // A change of `available` is a status change, as PUT /api/me/status makes it: no away reason (the

@@ -2,6 +2,7 @@ import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { findSession, sessionCookie } from "../auth/sessions";
 import { type AppEnv, HttpError } from "../http";
+import { canSupervise } from "../protocol";
 
 /** Every API route but sign-in: the agent is always the session's, never a field of a body. */
 export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
@@ -16,6 +17,12 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
 
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   if (c.var.agent.role !== "admin") throw new HttpError(403, "only an admin may do this");
+  await next();
+});
+
+/** The wallboard, the reports and the call log: supervisors and admins (canSupervise), never agents. */
+export const requireSupervisor = createMiddleware<AppEnv>(async (c, next) => {
+  if (!canSupervise(c.var.agent.role)) throw new HttpError(403, "only a supervisor or an admin may see the reports");
   await next();
 });
 

@@ -63,7 +63,8 @@ export const calls = sqliteTable(
     /** The conversation is recorded (the recording setting was on when the call began). */
     recorded: integer("recorded", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [index("calls_started").on(t.startedAt), index("calls_ended").on(t.endedAt)],
+  // calls_started_sid: the call log's newest-first keyset pages (started_at, call_sid), docs/reports.md.
+  (t) => [index("calls_started").on(t.startedAt), index("calls_ended").on(t.endedAt), index("calls_started_sid").on(t.startedAt, t.callSid)],
 );
 
 export const callClaims = sqliteTable(
@@ -207,6 +208,8 @@ export const talkSegments = sqliteTable(
     uniqueIndex("talk_segments_once").on(t.callSid, t.agentId, t.startedAt),
     index("talk_segments_started").on(t.startedAt),
     index("talk_segments_agent").on(t.agentId, t.startedAt),
+    // The reports' segments that began before a period and end in it, or are still open.
+    index("talk_segments_ended").on(t.endedAt),
   ],
 );
 
@@ -228,7 +231,8 @@ export const agentStateLog = sqliteTable(
     startedAt: integer("started_at").notNull(),
     endedAt: integer("ended_at"),
   },
-  (t) => [index("agent_state_log_open").on(t.agentId, t.kind, t.endedAt), index("agent_state_log_started").on(t.startedAt)],
+  // agent_state_log_kind_ended: the reports' intervals that began before a period and end in it, or are open.
+  (t) => [index("agent_state_log_open").on(t.agentId, t.kind, t.endedAt), index("agent_state_log_started").on(t.startedAt), index("agent_state_log_kind_ended").on(t.kind, t.endedAt)],
 );
 
 /**

@@ -1,4 +1,4 @@
-import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from "solid-js";
 import type { OwnAgentView } from "../../../worker/protocol";
 import { activeCallOf } from "../board";
 import { offlineLabel, roster, shownColleagues } from "../roster";
@@ -12,12 +12,19 @@ import { Inbox, InboxCount } from "./Inbox";
 import { History, Waiting } from "./Panels";
 import { ParkingLot } from "./ParkingLot";
 import { RecordingSettings } from "./Recording";
+import { Nav, useView } from "./Nav";
+
+// The supervisor's pages load only when opened (the reports with their charting library): the agents' console does not carry them.
+const Wallboard = lazy(() => import("./Wallboard"));
+const Reports = lazy(() => import("./Reports"));
 
 /** A voicemail's caller can be called back when their number is a phone number (not withheld). */
 const callBackNumberOf = (from: string) => normalizeNumber(from).ok;
 
 export function Board(props: { me: OwnAgentView; phone: "twilio" | "simulator"; onSignedOut: () => void }) {
   const c = createConsole(props.me, props.phone, props.onSignedOut);
+  // Console, Wallboard or Reports (supervisors and admins only): one page at a time over the same feed.
+  const view = useView(() => props.me.role);
   // The agents list (roster.ts): my card first, then colleagues busy, available, away; the offline
   // ones only counted until asked for, so that 200 agents are not a wall to scroll past.
   const [search, setSearch] = createSignal("");
@@ -54,6 +61,7 @@ export function Board(props: { me: OwnAgentView; phone: "twilio" | "simulator"; 
     <div class="console">
       <header>
         <h1>ringall</h1>
+        <Nav role={props.me.role} view={view()} />
         <span class={`link link-${c.link()}`} data-testid="connection-status" role="status">
           {c.link() === "online" ? "Connected" : c.link() === "connecting" ? "Connecting…" : c.link() === "closed" ? "Closed" : "Offline: reconnecting…"}
         </span>
@@ -112,7 +120,22 @@ export function Board(props: { me: OwnAgentView; phone: "twilio" | "simulator"; 
           )}
         </For>
       </div>
-      <main class="layout" classList={{ "is-dragging": c.dragging() !== null }}>
+      <Show when={view() === "wallboard"}>
+        <main class="supervisor-page">
+          <Suspense fallback={<p class="loading">Loading the wallboard…</p>}>
+            <Wallboard console={c} />
+          </Suspense>
+        </main>
+      </Show>
+      <Show when={view() === "reports"}>
+        <main class="supervisor-page">
+          <Suspense fallback={<p class="loading">Loading the reports…</p>}>
+            <Reports console={c} />
+          </Suspense>
+        </main>
+      </Show>
+      {/* Hidden, not removed, on the other pages: the agents' list keeps its search and open groups. */}
+      <main class="layout" hidden={view() !== "console"} classList={{ "is-dragging": c.dragging() !== null }}>
         <section aria-label="Agents" class="agents">
           <Show when={c.board.synced} fallback={<p class="loading">Loading the board…</p>}>
             <Show when={list().me}>{(mine) => <AgentCard agent={mine()} console={c} />}</Show>
