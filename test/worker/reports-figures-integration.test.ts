@@ -394,24 +394,24 @@ describe("the same figures through the API", () => {
     expect(lines[1]).toBe(`${sid.C11},inbound,'+15551230001,'+15559990000,${new Date(at(50340)).toISOString()},${new Date(at(50370)).toISOString()},${new Date(at(50670)).toISOString()},answered,${A.id},,30,300,`);
   });
 
-  it("the call log CSV reads D1 in chunks: 2,000 calls, three to a second, in two full chunks, each once", async () => {
+  it("the call log CSV reads D1 in chunks: 4,000 calls, three to a second, in two full chunks of 2,000, each once", async () => {
     // 2030-08-01 in Paris from 12:00 local: call i starts at second ⌊i / 3⌋, so ties cross the chunk boundary.
     const base = Date.UTC(2030, 7, 1, 10);
     const { meta } = await env.DB.prepare(
       `INSERT INTO calls (call_sid, from_number, to_number, status, outcome, started_at, ended_at, seq, direction)
-       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999)
+       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3999)
        SELECT printf('CA%032x', 3000000 + i), '+15551230003', '+15559990000', 'ended', 'missed', ?1 + (i / 3) * 1000, ?1 + (i / 3) * 1000 + 5000, 1, 'inbound' FROM n`,
     )
       .bind(base)
       .run();
-    expect(meta.changes).toBe(2000);
+    expect(meta.changes).toBe(4000);
     const res = await api(`/api/reports/calls?from=2030-08-01&to=2030-08-01&format=csv`, boss.cookie);
     const lines = (await res.text()).split("\r\n").slice(1, -1);
-    expect(lines).toHaveLength(2000);
+    expect(lines).toHaveLength(4000);
     const sids = lines.map((l) => l.split(",")[0]!);
-    expect(new Set(sids).size).toBe(2000);
+    expect(new Set(sids).size).toBe(4000);
     // Newest first; among calls of the same second, the higher CallSid first.
-    const expected = Array.from({ length: 2000 }, (_, i) => i)
+    const expected = Array.from({ length: 4000 }, (_, i) => i)
       .sort((a, b) => Math.floor(b / 3) - Math.floor(a / 3) || b - a)
       .map((i) => "CA" + (3000000 + i).toString(16).padStart(32, "0"));
     expect(sids).toEqual(expected);
