@@ -85,6 +85,23 @@ describe.skipIf(!baseUrl)("the reports page", () => {
     expect(refused).toEqual([]);
   });
 
+  it("an admin sets the team's time zone and the reports count in it; an agent may not", async () => {
+    const [admin, alice] = await Promise.all([signIn("admin"), signIn("alice")]);
+    await openReports(admin);
+    const select = admin.getByTestId("time-zone-select");
+    const before = await select.inputValue();
+    await select.selectOption("Europe/Paris");
+    await admin.getByTestId("time-zone-save").click();
+    await expect.poll(() => admin.getByTestId("period-range").textContent()).toContain("(Europe/Paris)");
+    expect(((await (await admin.request.get(`${baseUrl}/api/settings/time-zone`)).json()) as { timeZone: string }).timeZone).toBe("Europe/Paris");
+    // Only an admin changes it.
+    expect((await alice.request.put(`${baseUrl}/api/settings/time-zone`, { data: { timeZone: "Asia/Tokyo" } })).status()).toBe(403);
+    // Back as it was, for the tests after this one.
+    await select.selectOption(before);
+    await admin.getByTestId("time-zone-save").click();
+    await expect.poll(() => admin.getByTestId("period-range").textContent()).toContain(`(${before})`);
+  });
+
   it("finds a call in the log, opens its timeline, and downloads the calls' CSV: a header and one line per call", async () => {
     const p = await team();
     // A caller who gives up while ringing, and one Alice answers.

@@ -138,6 +138,8 @@ export const api = {
   },
   /** The team's time zone, in which the reports count their days and hours ("UTC" until an admin sets it). */
   timeZone: async () => ok(await call<TimeZoneBody | ApiError>("GET", "/api/settings/time-zone")).timeZone,
+  /** Admins only: the team's time zone (an IANA name); the server answers with it normalised. */
+  saveTimeZone: async (timeZone: string) => ok(await call<TimeZoneBody | ApiError>("PUT", "/api/settings/time-zone", { timeZone } satisfies TimeZoneBody)).timeZone,
   voiceToken: async () => ok(await call<{ token: string }>("GET", "/api/voice-token")),
   placeTestCall: async (from: string) => ok(await call<{ callSid: string }>("POST", "/sim/calls", { from })),
   hangUpTestCall: async (callSid: string) => ok(await call<unknown>("POST", `/sim/calls/${callSid}/hangup`)),

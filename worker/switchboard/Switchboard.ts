@@ -3,7 +3,7 @@ import { agentView, listTeam, updateAgent } from "../db/agents";
 import { openDb } from "../db/client";
 import { recentEndedCalls } from "../db/calls";
 import { snapshotVoicemails } from "../db/voicemails";
-import { writeMissedRings, writeStateChanges } from "../db/stateLog";
+import { type AgentStateChanges, writeMissedRings, writeStateChanges } from "../db/stateLog";
 import { readConfig } from "../config";
 import type { AgentPatch } from "../call/record";
 import type { AgentFacts } from "../call/machine";
@@ -69,6 +69,8 @@ export class Switchboard extends DurableObject<Env> {
   private missed: Map<string, number>;
   /** Each agent's state as last written to D1's agent_state_log (the reports' intervals). */
   private logged = new Map<string, LoggedState>();
+  /** Interval changes not yet written: gathered, so that many agents' changes share a D1 batch. */
+  private unloggedStates: AgentStateChanges[] = [];
   /** Writes of the reports' D1 rows, in order; a failure is logged and the next goes on. */
   private reportWrites: Promise<void> = Promise.resolve();
   /** Each agent's recent upgrades (limits.ts admitConnect). Lost with the object: that forgives at most one window. */
@@ -701,10 +703,10 @@ export class Switchboard extends DurableObject<Env> {
     const after = loggedState(view);
     const changes = stateChanges(this.logged.get(view.id), after);
     this.logged.set(view.id, after);
-    if (changes.length > 0) {
-      const at = Date.now();
-      this.report((db) => writeStateChanges(db, view.id, changes, at));
-    }
+    if (changes.length === 0) return;
+    this.unloggedStates.push({ agentId: view.id, changes, at: Date.now() });
+    // The first change since the last write queues a write, which takes every change gathered by then.
+    if (this.unloggedStates.length === 1) this.report((db) => writeStateChanges(db, this.unloggedStates.splice(0)));
   }
 
   private broadcast(msg: ServerMessage): void {

@@ -130,7 +130,7 @@ export function Board(props: { me: OwnAgentView; phone: "twilio" | "simulator"; 
       <Show when={view() === "reports"}>
         <main class="supervisor-page">
           <Suspense fallback={<p class="loading">Loading the reports…</p>}>
-            <Reports console={c} />
+            <Reports console={c} admin={props.me.role === "admin"} />
           </Suspense>
         </main>
       </Show>

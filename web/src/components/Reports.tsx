@@ -34,16 +34,22 @@ const isoDate = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padS
 
 const why = (e: unknown) => (e instanceof ApiFailure ? `${e.message} (${e.status})` : "the server did not answer");
 
-export default function Reports(props: { console: ConsoleStore }) {
+/** `admin`: may change the team's time zone here. */
+export default function Reports(props: { console: ConsoleStore; admin: boolean }) {
   const today = isoDate(new Date());
   const [period, setPeriod] = createSignal<PeriodChoice>({ kind: "today", from: isoDate(new Date(Date.now() - 6 * 86_400_000)), to: today });
   const problem = createMemo(() => periodProblem(period()));
   /** The query of the period shown: unchanged while a custom range is half typed. */
   const query = createMemo<string | false>((prev) => (problem() ? (prev ?? false) : periodQuery(period())));
-  const [summary] = createResource(query, (q) => api.reports.summary(q));
-  const [agents] = createResource(query, (q) => api.reports.agents(q));
+  const [summary, { refetch: refetchSummary }] = createResource(query, (q) => api.reports.summary(q));
+  const [agents, { refetch: refetchAgents }] = createResource(query, (q) => api.reports.agents(q));
   // The team's time zone: the call log's times and dates are in it (the summary says it too).
-  const [timeZone] = createResource(() => api.timeZone().catch(() => undefined));
+  const [timeZone, { mutate: setTimeZone }] = createResource(() => api.timeZone().catch(() => undefined));
+  const zoneSaved = (zone: string) => {
+    setTimeZone(zone);
+    void refetchSummary();
+    void refetchAgents();
+  };
 
   return (
     <div class="reports" data-testid="reports">
@@ -70,6 +76,7 @@ export default function Reports(props: { console: ConsoleStore }) {
               <Show when={problem()}>{(p) => <span class="problem">{p()}</span>}</Show>
             </Show>
           </fieldset>
+          <Show when={props.admin && timeZone.latest}>{(zone) => <TimeZoneSetting current={zone()} onSaved={zoneSaved} />}</Show>
         </div>
 
         <Show when={summary.error}>
@@ -104,6 +111,48 @@ export default function Reports(props: { console: ConsoleStore }) {
 
       <CallLog console={props.console} timeZone={timeZone.latest} />
     </div>
+  );
+}
+
+/** The browser's list of IANA time zones (every current browser has it), with the current one kept. */
+function zones(current: string): string[] {
+  const all = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  return [...new Set(["UTC", current, ...all])].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
+}
+
+/** An admin sets the time zone the reports count days and hours in; the reports are read again. */
+function TimeZoneSetting(props: { current: string; onSaved: (zone: string) => void }) {
+  const [chosen, setChosen] = createSignal(props.current);
+  const [state, setState] = createSignal<{ text: string; ok: boolean } | null>(null);
+  const [saving, setSaving] = createSignal(false);
+  const save = async (e: SubmitEvent) => {
+    e.preventDefault();
+    if (saving()) return;
+    setSaving(true);
+    setState(null);
+    try {
+      const zone = await api.saveTimeZone(chosen());
+      props.onSaved(zone);
+      setState({ text: `Saved: reports count days in ${zone}.`, ok: true });
+    } catch (err) {
+      setState({ text: `Not saved: ${why(err)}.`, ok: false });
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <form class="time-zone" onSubmit={(e) => void save(e)} data-testid="time-zone-setting">
+      <label>
+        Team time zone{" "}
+        <select value={chosen()} onChange={(e) => setChosen(e.currentTarget.value)} data-testid="time-zone-select">
+          <For each={zones(props.current)}>{(z) => <option value={z}>{z}</option>}</For>
+        </select>
+      </label>
+      <button type="submit" disabled={saving() || chosen() === props.current} data-testid="time-zone-save">
+        {saving() ? "Saving…" : "Save"}
+      </button>
+      <Show when={state()}>{(s) => <span class={s().ok ? "saved" : "problem"} role="status">{s().text}</span>}</Show>
+    </form>
   );
 }
 
