@@ -20,10 +20,18 @@ export interface RetentionReport {
   calls: number;
   claims: number;
   ringEvents: number;
+  /** The reports' rows (docs/reports.md): talk segments and agent state intervals with the calls, missed rings with the ring events. */
+  talkSegments: number;
+  stateIntervals: number;
+  missedRings: number;
 }
 
 /** A sweep of a table: deletes up to `limit` of its rows older than `cutoff` and says how many. */
-type TableSweep = { name: "calls" | "claims" | "ringEvents"; cutoff: (now: number, c: Config) => number; sql: string };
+type TableSweep = {
+  name: "calls" | "claims" | "ringEvents" | "talkSegments" | "stateIntervals" | "missedRings";
+  cutoff: (now: number, c: Config) => number;
+  sql: string;
+};
 
 const TABLE_SWEEPS: TableSweep[] = [
   {
@@ -48,6 +56,25 @@ const TABLE_SWEEPS: TableSweep[] = [
     cutoff: (now, c) => now - c.retention.ringEventMs,
     sql: `DELETE FROM ring_events WHERE id IN (SELECT id FROM ring_events WHERE at < ?1 ORDER BY at LIMIT ?2)`,
   },
+  {
+    // The reports' figures of a period go with its calls: kept as long as they are.
+    name: "talkSegments",
+    cutoff: (now, c) => now - c.retention.callMs,
+    sql: `DELETE FROM talk_segments WHERE rowid IN (
+            SELECT rowid FROM talk_segments WHERE started_at < ?1 AND ended_at < ?1 ORDER BY started_at LIMIT ?2)`,
+  },
+  {
+    // Only closed intervals: an agent away since before the cutoff keeps their open one.
+    name: "stateIntervals",
+    cutoff: (now, c) => now - c.retention.callMs,
+    sql: `DELETE FROM agent_state_log WHERE id IN (
+            SELECT id FROM agent_state_log WHERE started_at < ?1 AND ended_at < ?1 ORDER BY started_at LIMIT ?2)`,
+  },
+  {
+    name: "missedRings",
+    cutoff: (now, c) => now - c.retention.ringEventMs,
+    sql: `DELETE FROM missed_rings WHERE rowid IN (SELECT rowid FROM missed_rings WHERE at < ?1 ORDER BY at LIMIT ?2)`,
+  },
 ];
 
 /** `exports` reaches the carrier simulator through the worker's own entrypoint (ctx.exports). */
@@ -59,6 +86,9 @@ export async function sweepRetention(env: Env, exports: unknown, now = Date.now(
     calls: 0,
     claims: 0,
     ringEvents: 0,
+    talkSegments: 0,
+    stateIntervals: 0,
+    missedRings: 0,
   };
   for (const sweep of TABLE_SWEEPS) {
     const cutoff = sweep.cutoff(now, config);

@@ -7,7 +7,7 @@ import { exports } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { LOCAL_ACCOUNT_SID } from "../../worker/config";
-import { callClaims, calls, ringEvents, voicemails } from "../../worker/db/schema";
+import { agentStateLog, callClaims, calls, missedRings, ringEvents, talkSegments, voicemails } from "../../worker/db/schema";
 import worker from "../../worker/index";
 import { BATCHES_PER_TABLE, ROWS_PER_BATCH, sweepRetention } from "../../worker/retention";
 import { newSid } from "../../simulator/sids";
@@ -65,6 +65,33 @@ describe("the retention sweep", () => {
     expect(report.calls).toBeGreaterThanOrEqual(1);
     expect(report.claims).toBeGreaterThanOrEqual(1);
     expect(report.ringEvents).toBeGreaterThanOrEqual(1);
+  });
+
+  it("deletes the reports' rows with the calls and ring events they describe, and keeps an interval still open", async () => {
+    const now = Date.now();
+    const [oldCall, newCall] = [newCallSid(), newCallSid()];
+    const agent = `ret_${newCallSid().slice(2, 10)}`;
+    await db().insert(talkSegments).values([
+      { callSid: oldCall, agentId: agent, purpose: "inbound", startedAt: now - 401 * DAY, endedAt: now - 401 * DAY + 60_000 },
+      { callSid: newCall, agentId: agent, purpose: "inbound", startedAt: now - 10 * DAY, endedAt: now - 10 * DAY + 60_000 },
+    ]);
+    await db().insert(agentStateLog).values([
+      { agentId: agent, kind: "status", state: "available", startedAt: now - 402 * DAY, endedAt: now - 401 * DAY },
+      // Away since long ago and still away: the interval is open, and stays.
+      { agentId: agent, kind: "status", state: "away", reason: "Training", startedAt: now - 401 * DAY, endedAt: null },
+    ]);
+    await db().insert(missedRings).values([
+      { callSid: oldCall, agentId: agent, at: now - 91 * DAY },
+      { callSid: newCall, agentId: agent, at: now - 10 * DAY },
+    ]);
+
+    const report = await sweepRetention(env, exports, now);
+
+    expect((await db().select().from(talkSegments).where(eq(talkSegments.agentId, agent))).map((r) => r.callSid)).toEqual([newCall]);
+    expect((await db().select().from(agentStateLog).where(eq(agentStateLog.agentId, agent))).map((r) => r.state)).toEqual(["away"]);
+    expect((await db().select().from(missedRings).where(eq(missedRings.agentId, agent))).map((r) => r.callSid)).toEqual([newCall]);
+    expect(report).toMatchObject({ talkSegments: expect.any(Number), stateIntervals: expect.any(Number), missedRings: expect.any(Number) });
+    expect(report.talkSegments + report.stateIntervals + report.missedRings).toBeGreaterThanOrEqual(3);
   });
 
   it("deletes an old voicemail's recording at the carrier, then its row, and keeps a newer voicemail and its recording", async () => {
