@@ -79,7 +79,8 @@ describe.skipIf(!baseUrl)("the wallboard", () => {
     await openWallboard(sam);
     await sam.getByTestId("wall-fullscreen").click();
     await expect.poll(() => sam.evaluate(() => document.fullscreenElement?.getAttribute("data-testid") ?? null)).toBe("wallboard");
-    expect(await sam.getByTestId("wall-fullscreen").textContent()).toBe("Exit full screen");
+    // The label follows the fullscreenchange event, which may come just after fullscreenElement is set.
+    await expect.poll(() => sam.getByTestId("wall-fullscreen").textContent()).toBe("Exit full screen");
     await sam.getByTestId("wall-fullscreen").click();
     await expect.poll(() => sam.evaluate(() => document.fullscreenElement === null)).toBe(true);
   });
