@@ -4,7 +4,7 @@ import { requireSession } from "../worker/api/middleware";
 import { sameOriginOnly } from "../worker/api/sameOrigin";
 import { type AppEnv, type Ctx, HttpError, jsonBody } from "../worker/http";
 import { log } from "../worker/log";
-import { CALL_SID_PATTERN } from "../worker/protocol";
+import { CALL_SID_PATTERN, E164 } from "../worker/protocol";
 import { recordingWav } from "./audio";
 import { simulatorRecordingRoutes } from "./recordings";
 import { accountRestRoutes } from "./accountRest";
@@ -215,8 +215,6 @@ simulatorRoutes.route("/api/2010-04-01/Accounts/:account", accountRestRoutes);
 
 // ---- Placing a call: POST /2010-04-01/Accounts/{AccountSid}/Calls.json (outbound calls) ----
 
-/** Twilio's `To` for a phone number; the simulator places calls to phone numbers only. */
-const E164_TO = /^\+[1-9][0-9]{6,14}$/;
 
 simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls.json", async (c) => {
   const r = await restCall(c, "CA" + "0".repeat(32));
@@ -226,7 +224,7 @@ simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls.json", async (c) =
   const from = form.get("From") ?? "";
   const url = form.get("Url") ?? "";
   if (!to) return twilioError(c, 400, 21201, "No 'To' number is specified");
-  if (!E164_TO.test(to)) return twilioError(c, 400, 21211, `Invalid 'To' Phone Number: ${to}`);
+  if (!E164.test(to)) return twilioError(c, 400, 21211, `Invalid 'To' Phone Number: ${to}`);
   if (!from) return twilioError(c, 400, 21213, "No 'From' number is specified");
   // The caller ID must be one of the account's numbers (or a verified caller ID): the simulator has one.
   if (from !== SIM_NUMBER) return twilioError(c, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`);
@@ -257,7 +255,7 @@ simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls.json", async (c) =
 });
 
 const calleeBody = z.strictObject({
-  number: z.string().regex(E164_TO, "must be a phone number such as +15551230009"),
+  number: z.string().regex(E164, "must be a phone number such as +15551230009"),
   answer: z.enum(CALLEE_ANSWERS),
   /** Seconds of ringing before they answer or decline (default 2). */
   afterSeconds: z.number().min(0).max(600).optional(),

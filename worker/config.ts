@@ -1,4 +1,5 @@
 import type { Env } from "./env";
+import { E164 } from "./protocol";
 import { oncePer } from "./memo";
 
 /** Signs the simulator's webhooks when CARRIER=simulator has no TWILIO_AUTH_TOKEN; never accepted in any other mode. */
@@ -68,9 +69,6 @@ function phoneNumberVar(raw: string | undefined, name: string): string | null {
   if (!E164.test(raw)) throw new Error(`${name} must be a phone number in E.164 form such as +15551230000, got "${raw}"`);
   return raw;
 }
-
-/** A phone number as Twilio's REST API takes it: +, country code, number; no spaces. */
-export const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 function httpUrl(raw: string | undefined, name: string): string | null {
   if (!raw) return null;

@@ -513,6 +513,9 @@ export interface ReleaseRequest {
   reason: string;
 }
 
+/** A phone number as Twilio's REST API takes it (E.164): +, the country code, the number, no spaces. */
+export const E164 = /^\+[1-9][0-9]{6,14}$/;
+
 /** Body of PUT /api/me/phone. */
 export interface PhoneStateRequest {
   ready: boolean;

@@ -3,15 +3,10 @@
 // voicemail then says who called back; a dialled number that declines ends as such in the history.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { baseUrl, card, endCall, NAMES, placeCall, shoot, signIn, talkingTo, type Who, useChromium } from "./team";
+import { away, baseUrl, card, endCall, NAMES, placeCall, shoot, signIn, talkingTo, useChromium, voicemailItem } from "./team";
 
-const item = (page: Page, from: string) => page.getByTestId("voicemail-item").filter({ hasText: from });
+const item = voicemailItem;
 const historyItem = (page: Page, number: string) => page.getByTestId("history-item").filter({ hasText: number });
-
-async function away(page: Page, who: Who): Promise<void> {
-  await card(page, who).getByTestId("status-picker").selectOption("away:Break");
-  await card(page, who).and(page.locator("[data-state=unavailable]")).waitFor();
-}
 
 /** How the simulated person at `number` answers the product's calls. */
 async function callee(number: string, answer: "answer" | "decline" | "no-answer", afterSeconds = 1): Promise<void> {

@@ -1,24 +1,14 @@
 // Recorded calls in Chromium: the admin turns recording on and words the announcement, a simulated
 // call is answered (every console marks it "● Recorded") and hung up, and the history item of every
 // console gets a player whose audio, streamed through the worker's authenticated route, plays back.
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { RecordingSettingBody } from "../../worker/protocol";
-import { baseUrl, card, endCall, placeCall, shoot, signIn, talkingTo, team, useChromium } from "./team";
+import { baseUrl, card, endCall, placeCall, setRecording, shoot, signIn, talkingTo, team, useChromium } from "./team";
 
 /** The caller's call at the carrier, with the recordings running on it. */
 async function recordingsRunning(callSid: string): Promise<number> {
   const res = await fetch(`${baseUrl}/sim/calls/${callSid}`);
   const { call } = (await res.json()) as { call: { recordings?: unknown[] } };
   return call.recordings?.length ?? 0;
-}
-
-/** Sets the team's recording setting from the admin's console (same origin, the session's cookie). */
-async function setRecording(admin: Page, setting: RecordingSettingBody): Promise<number> {
-  return admin.evaluate(
-    async (body) => (await fetch("/api/settings/recording", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })).status,
-    setting,
-  );
 }
 
 describe.skipIf(!baseUrl)("recorded calls in the console", () => {

@@ -7,8 +7,7 @@
 // (run alone, on a fresh server, the history and the inbox hold only what this test staged).
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { RecordingSettingBody } from "../../worker/protocol";
-import { AGENTS, baseUrl, card, endCall, placeCall, shoot, signIn, talkingTo, team, useChromium, waitingRow } from "./team";
+import { AGENTS, baseUrl, card, endCall, placeCall, setRecording, shoot, signIn, talkingTo, team, useChromium, waitingRow } from "./team";
 
 const IMAGE = "docs/images/board-in-use.png";
 const SIZE = { width: 1440, height: 900 };
@@ -18,13 +17,6 @@ const CALLERS = { noted: "+15559201234", voicemail: "+15559304417", talking: "+1
 
 /** Ada Admin's card (card() knows the three agents only). */
 const adaCard = (page: Page) => page.getByTestId("agent-card-admin");
-
-async function setRecording(admin: Page, setting: RecordingSettingBody): Promise<number> {
-  return admin.evaluate(
-    async (body) => (await fetch("/api/settings/recording", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })).status,
-    setting,
-  );
-}
 
 describe.skipIf(!baseUrl)("the README's screenshot", () => {
   useChromium();

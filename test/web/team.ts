@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
+import type { RecordingSettingBody } from "../../worker/protocol";
 import { CHROMIUM } from "./server";
 
 export const baseUrl = inject("baseUrl");
@@ -222,6 +223,23 @@ export async function team(wires: Partial<Record<Who, Wires>> = {}): Promise<Rec
 }
 
 export const card = (page: Page, who: Who) => page.getByTestId(`agent-card-${who}`);
+
+/** A voicemail item of the inbox, by its caller's number. */
+export const voicemailItem = (page: Page, from: string) => page.getByTestId("voicemail-item").filter({ hasText: from });
+
+/** Away with a reason, on the agent's own card, once the server has it: nobody available means voicemail at once. */
+export async function away(page: Page, who: Who): Promise<void> {
+  await card(page, who).getByTestId("status-picker").selectOption("away:Break");
+  await card(page, who).and(page.locator("[data-state=unavailable]")).waitFor();
+}
+
+/** Sets the team's recording setting from an admin's console (same origin, the session's cookie); the answer's status. */
+export async function setRecording(admin: Page, setting: RecordingSettingBody): Promise<number> {
+  return admin.evaluate(
+    async (body) => (await fetch("/api/settings/recording", { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })).status,
+    setting,
+  );
+}
 
 /** `from`: the caller's number (a random +1555 number below +15559000000 unless given). */
 export async function placeCall(opts: { speed?: number; message?: number; from?: string } = {}): Promise<{ callSid: string; from: string }> {

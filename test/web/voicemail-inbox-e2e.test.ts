@@ -4,16 +4,10 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { VoicemailListResponse } from "../../worker/protocol";
-import { baseUrl, card, placeCall, shoot, signIn, type Who, useChromium } from "./team";
+import { away, baseUrl, placeCall, shoot, signIn, useChromium, voicemailItem } from "./team";
 
 const count = (page: Page) => page.getByTestId("inbox-count").getAttribute("data-count");
-const item = (page: Page, from: string) => page.getByTestId("voicemail-item").filter({ hasText: from });
-
-/** Away with a reason, on the agent's own card, once the server has it: nobody available means voicemail at once. */
-async function away(page: Page, who: Who): Promise<void> {
-  await card(page, who).getByTestId("status-picker").selectOption("away:Break");
-  await card(page, who).and(page.locator("[data-state=unavailable]")).waitFor();
-}
+const item = voicemailItem;
 
 /** Earlier tests' voicemails, still new, marked handled: this test's count starts from zero. */
 async function clearInbox(page: Page): Promise<void> {

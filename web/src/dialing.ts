@@ -1,9 +1,6 @@
 // Calling out from the console: which number a history item calls back, what a typed number means,
 // and when the phone of the agent who dialled joins the callee. Pure, unit-tested apart from the store.
-import type { CallView } from "../../worker/protocol";
-
-/** E.164, as Twilio takes it: +, the country code, the number. */
-const E164 = /^\+[1-9][0-9]{6,14}$/;
+import { type CallView, E164 } from "../../worker/protocol";
 
 /** A typed number without its spaces, dots, dashes and brackets; a leading 00 is an international +. */
 export function normalizeNumber(typed: string): { ok: true; number: string } | { ok: false; why: string } {

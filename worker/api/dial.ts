@@ -1,11 +1,10 @@
 import { exports } from "cloudflare:workers";
 import { Hono } from "hono";
 import { z } from "zod";
-import { E164 } from "../config";
 import { markCalledBack, voicemailRecording } from "../db/voicemails";
 import { type AppEnv, HttpError, jsonBody } from "../http";
 import { log } from "../log";
-import { type DialResponse } from "../protocol";
+import { type DialResponse, E164 } from "../protocol";
 import { switchboard } from "../switchboard/stub";
 import { twilioUrls } from "../twilio/paths";
 import { carrierRest, classifyRestError } from "../twilio/rest";
