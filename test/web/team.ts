@@ -6,7 +6,7 @@
 // winner's phone connects, with the ticket the claim gave. So a ring is seen on the board, and who is
 // talking to the caller is asked of the carrier (which phone's leg joined the caller's conference).
 import { mkdirSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Route, type WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import type { RecordingSettingBody } from "../../worker/protocol";
 import { CHROMIUM } from "./server";
@@ -334,12 +334,34 @@ export async function talkingTo(callSid: string): Promise<string[]> {
 }
 
 /**
- * Presses buttons on several consoles in the same instant. Playwright's click() waits until its button
- * is enabled and attached, but the first press to reach the server removes or disables the others, so
- * a loser's click() would wait out its timeout: the buttons are found first, then all pressed at once.
+ * Presses buttons on several consoles in the same instant, so that the server decides between them.
+ * Playwright's click() waits until its button is enabled and attached, but the first press to reach
+ * the server removes or disables the others, so a loser's click() would wait out its timeout: the
+ * buttons are found first, then all pressed at once. And "at once" is one browser round trip per
+ * console: on a loaded machine one console could hear of the other's win before its own press landed,
+ * and then its button was already gone (a clean-clone CI run lost a retrieve race that way). So each
+ * console's claim or retrieve request is held until every console has sent its own.
  */
 export async function pressAtOnce(...buttons: Locator[]): Promise<void> {
   await Promise.all(buttons.map((b) => b.waitFor()));
   const handles = await Promise.all(buttons.map((b) => b.elementHandle()));
-  await Promise.all(handles.map((h) => h!.evaluate((el: HTMLElement) => el.click())));
+  let sent = 0;
+  let allSent!: () => void;
+  const everyoneSent = new Promise<void>((resolve) => (allSent = resolve));
+  const hold = async (route: Route) => {
+    if (++sent === buttons.length) allSent();
+    await everyoneSent;
+    await route.continue();
+  };
+  const pages = buttons.map((b) => b.page());
+  await Promise.all(pages.map((page) => page.route(TAKE_REQUEST, hold, { times: 1 })));
+  try {
+    await Promise.all(handles.map((h) => h!.evaluate((el: HTMLElement) => el.click())));
+    await expect.poll(() => sent, { message: "every console pressed sends its request" }).toBe(buttons.length);
+  } finally {
+    await Promise.all(pages.map((page) => page.unroute(TAKE_REQUEST, hold)));
+  }
 }
+
+/** A console's claim (Answer) or retrieve: the requests a race is decided by. */
+const TAKE_REQUEST = /\/api\/calls\/[^/?]+\/(claim|retrieve)(\?|$)/;
