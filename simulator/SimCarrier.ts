@@ -258,6 +258,14 @@ export class SimCarrier extends DurableObject<Env> {
     return this.ctx.storage.kv.get<SimRecording>(RECORDING_PREFIX + recordingSid) ?? null;
   }
 
+  /** A call's kept recordings, oldest first (its REST recordings once the call has ended, its <Record>s). */
+  recordingsOf(callSid: string): SimRecording[] {
+    return [...this.ctx.storage.kv.list<SimRecording>({ prefix: RECORDING_PREFIX })]
+      .map(([, r]) => r)
+      .filter((r) => r.callSid === callSid)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
   /** True if it existed. */
   deleteRecording(recordingSid: string): boolean {
     return this.ctx.storage.kv.delete(RECORDING_PREFIX + recordingSid);

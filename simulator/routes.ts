@@ -337,14 +337,19 @@ async function applyUpdate(c: Ctx, account: string, sid: string, stub: DurableOb
   return c.json(callResource(result.state));
 }
 
-// ---- Recording a call: POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json ----
+// ---- Recording a call: POST and GET /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json ----
 
 const RECORDING_CHANNELS: Record<string, 1 | 2> = { mono: 1, dual: 2 };
 const RECORDING_TRACKS = ["inbound", "outbound", "both"] as const;
 const RECORDING_EVENTS = new Set(["in-progress", "completed", "absent"]);
 
-/** The Call Recording resource as Twilio's JSON shows it, while it runs. */
-function callRecordingResource(account: string, callSid: string, run: CallRecordingRun) {
+/** The Call Recording resource as Twilio's JSON shows it: while it runs, or once kept (`kept`). */
+function callRecordingResource(
+  account: string,
+  callSid: string,
+  run: Pick<CallRecordingRun, "recordingSid" | "startedAt" | "channels" | "track">,
+  kept?: { seconds: number; source: string },
+) {
   return {
     account_sid: account,
     api_version: "2010-04-01",
@@ -354,12 +359,12 @@ function callRecordingResource(account: string, callSid: string, run: CallRecord
     date_created: restDate(run.startedAt),
     date_updated: restDate(run.startedAt),
     start_time: restDate(run.startedAt),
-    duration: null,
+    duration: kept ? String(kept.seconds) : null,
     price: null,
     price_unit: null,
     sid: run.recordingSid,
-    source: "StartCallRecordingAPI",
-    status: "in-progress",
+    source: kept?.source ?? "StartCallRecordingAPI",
+    status: kept ? "completed" : "in-progress",
     error_code: null,
     encryption_details: null,
     track: run.track,
@@ -416,4 +421,19 @@ simulatorRoutes.post("/api/2010-04-01/Accounts/:account/Calls/:sid/Recordings.js
   }
   if (fault?.fault === "500") return twilioError(c, 500, 20500, "Internal Server Error");
   return answer;
+});
+
+// "Read multiple CallRecording resources": the recordings belonging to the call, the running ones
+// (in-progress) and those kept after it ended (completed), as one page of Twilio's list shape.
+simulatorRoutes.get("/api/2010-04-01/Accounts/:account/Calls/:sid/Recordings.json", async (c) => {
+  const r = await restCall(c, c.req.param("sid"));
+  if ("error" in r) return r.error;
+  const { account, sid, stub } = r;
+  const running = ((await stub.state())?.recordings ?? []).map((run) => callRecordingResource(account, sid, run));
+  const kept = (await c.env.SIM_CARRIER.getByName(CARRIER_NAME).recordingsOf(sid)).map((k) =>
+    callRecordingResource(account, sid, { recordingSid: k.recordingSid, startedAt: k.createdAt, channels: k.channels ?? 1, track: "both" }, { seconds: k.seconds, source: k.source ?? "RecordVerb" }),
+  );
+  const recordings = [...running, ...kept];
+  const uri = `/2010-04-01/Accounts/${account}/Calls/${sid}/Recordings.json?PageSize=50&Page=0`;
+  return c.json({ recordings, start: 0, end: Math.max(0, recordings.length - 1), page: 0, page_size: 50, first_page_uri: uri, next_page_uri: null, previous_page_uri: null, uri });
 });

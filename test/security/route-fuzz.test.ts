@@ -206,6 +206,7 @@ const ROUTES: Route[] = [
   simRest("POST", "Calls.json"),
   // At a call the simulator does not have: refused (20404) whatever the body.
   { method: "POST", path: "/sim/api/2010-04-01/Accounts/:account/Calls/:sid/Recordings.json", as: "simulator", body: "reads-none", rest: true, params: () => ({ account: LOCAL_ACCOUNT_SID, sid: newCallSid() }) },
+  { method: "GET", path: "/sim/api/2010-04-01/Accounts/:account/Calls/:sid/Recordings.json", as: "simulator", body: "reads-none", rest: true, params: () => ({ account: LOCAL_ACCOUNT_SID, sid: newCallSid() }) },
   { method: "GET", path: "/sim/api/2010-04-01/Accounts/:account/Calls/:file", as: "simulator", body: "reads-none", rest: true, params: () => ({ account: LOCAL_ACCOUNT_SID, file: newCallSid() + ".json" }) },
   { method: "POST", path: "/sim/api/2010-04-01/Accounts/:account/Calls/:file", as: "simulator", body: "reads-none", rest: true, params: () => ({ account: LOCAL_ACCOUNT_SID, file: newCallSid() + ".json" }) },
   ...(["IncomingPhoneNumbers", "Applications", "Keys"] as const).flatMap((kind) => [

@@ -15,7 +15,7 @@ import type { RecordingSettingBody, ServerMessage } from "../../worker/protocol"
 import { sweepRetention } from "../../worker/retention";
 import { api, AUTH_TOKEN, Console, createAgents, db, incomingCall, newCallSid, ORIGIN, ringEventsOf, type TestAgent, twilio } from "./helpers";
 import { answer, call, type Desk, hangup, park, pickUp, seen, staff, transfer } from "./desks";
-import { simState } from "./sim-helpers";
+import { injectFault, simState } from "./sim-helpers";
 
 const DAY = 86_400_000;
 const REST = `${ORIGIN}/sim/api/2010-04-01/Accounts/${LOCAL_ACCOUNT_SID}`;
@@ -212,6 +212,25 @@ describe("a recorded call", () => {
     expect((await hangup(sid, a)).status).toBe(200);
   });
 
+  // A start whose answer is lost is sent again; but a timeout or a 5xx may hide a start Twilio made,
+  // and a second start would make a second recording of the call. So the retry asks Twilio first.
+  for (const fault of ["timeout-applied", "500", "timeout"] as const) {
+    it(`a start that failed with ${fault === "timeout" ? "a timeout before Twilio applied it is sent again" : `${fault} after Twilio applied it is not sent again`}: one recording`, async () => {
+      await recordCalls(true);
+      const [a] = await staff(1);
+      // Sped up, so that the few seconds of this test make a recording with sound in it.
+      const sid = await call({ speed: 20 });
+      await injectFault(sid, fault, { op: "record", holdMs: 3000 });
+      await answer(a, sid);
+      await expect.poll(async () => (await ringEventsOf(sid)).filter((e) => e.startsWith("recording_")), { timeout: 15_000 }).toEqual([`recording_started:${a.agent.id}`]);
+      const s = await simState(sid);
+      expect(s.events.filter((e) => e.what.includes("injected fault"))).toHaveLength(1);
+      expect(s.recordings).toHaveLength(1);
+      expect((await hangup(sid, a)).status).toBe(200);
+      await expect.poll(async () => (await rowsOf(sid)).length, { timeout: 10_000 }).toBe(1);
+    });
+  }
+
   it("Twilio's callback retried twice saves one row, and tells the consoles each time", async () => {
     const [a] = await staff(1);
     const sid = newCallSid();
@@ -277,7 +296,16 @@ describe("the simulator's Recordings API on a call", () => {
     return SELF.fetch(`${REST}/Calls/${callSid}/Recordings.json`, { method: "POST", headers: { ...auth, "Content-Type": "application/x-www-form-urlencoded" }, body: form.toString() });
   };
 
-  it("answers like Twilio: 201 with the running recording, 21220 for an ended call, 20404 for an unknown one, 20003 without credentials; the media outlives REST updates", async () => {
+  /** GET …/Calls/{sid}/Recordings.json, in twilio-node's list shape, reduced to what the product reads. */
+  const listed = async (callSid: string) => {
+    const res = await SELF.fetch(`${REST}/Calls/${callSid}/Recordings.json`, { headers: ACCOUNT });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { recordings: { sid: string; status: string; source: string }[]; next_page_uri: string | null };
+    expect(page.next_page_uri).toBeNull();
+    return page.recordings.map(({ sid, status, source }) => ({ sid, status, source }));
+  };
+
+  it("answers like Twilio: 201 with the running recording, the call's list of recordings, 21220 for an ended call, 20404 for an unknown one, 20003 without credentials; the media outlives REST updates", async () => {
     const [a] = await staff(1);
     // Fast enough that the few milliseconds of this test make a recording of whole seconds.
     const sid = await call({ speed: 200 });
@@ -294,6 +322,9 @@ describe("the simulator's Recordings API on a call", () => {
     expect(body.sid).toMatch(/^RE[0-9a-f]{32}$/);
     expect(body.uri).toBe(`/2010-04-01/Accounts/${LOCAL_ACCOUNT_SID}/Calls/${sid}/Recordings/${body.sid as string}.json`);
 
+    // The call's list says it runs.
+    expect(await listed(sid)).toEqual([{ sid: body.sid, status: "in-progress", source: "StartCallRecordingAPI" }]);
+
     // A park moves the caller by REST: the recording goes on.
     expect((await park(sid, a)).status).toBe(200);
     expect((await simState(sid)).recordings?.map((r) => r.recordingSid)).toEqual([body.sid]);
@@ -302,6 +333,7 @@ describe("the simulator's Recordings API on a call", () => {
     await expect.poll(async () => (await rowsOf(sid)).map((r) => r.recordingSid), { timeout: 10_000 }).toEqual([body.sid]);
     const resource = await SELF.fetch(`${REST}/Recordings/${body.sid as string}.json`, { headers: ACCOUNT });
     expect(await resource.json()).toMatchObject({ sid: body.sid, call_sid: sid, channels: 2, source: "StartCallRecordingAPI", status: "completed" });
+    expect(await listed(sid)).toEqual([{ sid: body.sid, status: "completed", source: "StartCallRecordingAPI" }]);
 
     const ended = await create(sid);
     expect(ended.status).toBe(400);

@@ -21,7 +21,7 @@ export async function simState(callSid: string): Promise<SimCallState> {
 }
 
 /** Makes the simulator's next REST request(s) about this call suffer `fault`. */
-export async function injectFault(callSid: string, fault: "timeout-applied" | "timeout" | "429" | "500" | "21220", opts: { op?: "update" | "fetch"; times?: number; holdMs?: number } = {}): Promise<void> {
+export async function injectFault(callSid: string, fault: "timeout-applied" | "timeout" | "429" | "500" | "21220", opts: { op?: "update" | "fetch" | "record"; times?: number; holdMs?: number } = {}): Promise<void> {
   const res = await api("/sim/faults", null, { method: "POST", body: JSON.stringify({ callSid, fault, ...opts }) });
   if (res.status !== 201) throw new Error(`fault refused: ${res.status} ${await res.text()}`);
 }

@@ -9,7 +9,7 @@ import { log } from "../log";
 import type { CallView } from "../protocol";
 import { switchboard } from "../switchboard/stub";
 import { twilioUrls } from "../twilio/paths";
-import { carrierRest, classifyRestError } from "../twilio/rest";
+import { carrierRest, classifyRestError, isRecording } from "../twilio/rest";
 import { lobbyTwiml, voicemailTwiml } from "../twilio/twiml";
 import * as m from "./machine";
 import { type CallConfig, type CallState, type Effect, type Reply, type Step, type TwilioOp, type TwilioOutcome } from "./machine";
@@ -331,12 +331,17 @@ export class CallSession extends DurableObject<Env> {
     let error: string | null = null;
     try {
       if (request.op === "record") {
-        await rest.calls(sid).recordings.create({
-          recordingStatusCallback: twilioUrls(s.origin).callRecordingStatus,
-          recordingStatusCallbackMethod: "POST",
-          recordingStatusCallbackEvent: ["completed"],
-          recordingChannels: "dual",
-        });
+        // A retry follows a failure that may have been applied (a timeout, a 5xx): a second create
+        // would make a second recording of the same call, so Twilio is asked first.
+        const running = request.attempt > 1 && (await isRecording(rest, sid));
+        if (!running) {
+          await rest.calls(sid).recordings.create({
+            recordingStatusCallback: twilioUrls(s.origin).callRecordingStatus,
+            recordingStatusCallbackMethod: "POST",
+            recordingStatusCallbackEvent: ["completed"],
+            recordingChannels: "dual",
+          });
+        }
       } else {
         await rest.calls(sid).update(this.updateFor(request, s, config));
       }

@@ -119,3 +119,12 @@ export function twilioRest(access: CarrierAccess, config: Config) {
 export function carrierRest(env: Env, config: Config, exports: unknown) {
   return twilioRest(carrierAccess(env, config, exports), config);
 }
+
+/**
+ * Whether a recording this product started by REST is running on the call now, by Twilio's list of
+ * the call's recordings: what makes retrying a create that may have been applied safe.
+ */
+export async function isRecording(rest: ReturnType<typeof twilioRest>, callSid: string): Promise<boolean> {
+  const page = await rest.calls(callSid).recordings.page({ pageSize: 20 });
+  return page.instances.some((r) => r.source === "StartCallRecordingAPI" && (r.status === "in-progress" || r.status === "paused"));
+}
