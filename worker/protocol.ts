@@ -645,6 +645,8 @@ export interface CallLogPage {
   calls: CallLogRow[];
   /** Pass as `before` for the next (older) page; null at the end. */
   next: string | null;
+  /** How many calls the search finds in all: on the first page only (absent with `before`). */
+  total?: number;
 }
 
 /** One step of a call's timeline (GET /api/reports/calls/{sid}): the audit trail, in order. */

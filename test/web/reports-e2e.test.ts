@@ -125,6 +125,7 @@ describe.skipIf(!baseUrl)("the reports page", () => {
     await log.getByTestId("log-q").fill(from);
     await log.getByTestId("log-search").click();
     await expect.poll(() => log.getByTestId("log-row").count()).toBe(1);
+    await expect.poll(() => log.getByTestId("log-count").textContent()).toMatch(/^1 call( ·|$)/);
     const row = log.getByTestId("log-row").first();
     expect(await row.getAttribute("data-call-sid")).toBe(callSid);
     expect(await row.getAttribute("data-outcome")).toBe("answered");

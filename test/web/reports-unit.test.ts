@@ -11,6 +11,7 @@ import {
   EMPTY_FILTER,
   hms,
   localDate,
+  logCountText,
   OUTCOME_FILTERS,
   periodProblem,
   periodQuery,
@@ -58,6 +59,16 @@ describe("callLogQuery", () => {
     );
     // A half-typed date is left out rather than sent.
     expect(callLogQuery({ ...EMPTY_FILTER, from: "2026-1" })).toBe("");
+  });
+
+  it("says how many calls a search found in all, and how many are shown while there are more", () => {
+    expect(logCountText(50, 1234, true)).toBe("1,234 calls · 50 shown, newest first");
+    expect(logCountText(1234, 1234, false)).toBe("1,234 calls");
+    expect(logCountText(1, 1, false)).toBe("1 call");
+    expect(logCountText(0, 0, false)).toBe("0 calls");
+    // No total known (only a first page carries it): what is shown, and whether more are there.
+    expect(logCountText(50, null, true)).toBe("50 calls shown, newest first");
+    expect(logCountText(3, null, false)).toBe("3 calls");
   });
 
   it("offers every outcome and 'any' in the filter", () => {

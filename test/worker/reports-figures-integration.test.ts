@@ -361,19 +361,25 @@ describe("the same figures through the API", () => {
       talkSeconds: 180, // B 60 s + A 120 s
       noteOutcome: null,
     });
-    // Three pages of four, then the rest.
+    expect(all.total).toBe(11);
+    // Three pages of four, then the rest; the first says how many there are in all, the others do not.
     const seen: string[] = [];
+    const totals: (number | undefined)[] = [];
     let next: string | null = null;
-    let pages = 0;
     do {
       const page = (await (await api(`/api/reports/calls?${day}&limit=4${next ? `&before=${encodeURIComponent(next)}` : ""}`, boss.cookie)).json()) as CallLogPage;
       seen.push(...page.calls.map((c) => c.callSid));
+      totals.push(page.total);
       next = page.next;
-      pages++;
     } while (next);
-    expect(pages).toBe(3);
+    expect(totals).toEqual([11, undefined, undefined]);
     expect(seen).toEqual(all.calls.map((c) => c.callSid));
-    const q = async (query: string) => ((await (await api(`/api/reports/calls?${day}&${query}`, boss.cookie)).json()) as CallLogPage).calls.map((c) => c.callSid);
+    // Each search's total counts what it finds, with the same filters as its rows.
+    const q = async (query: string) => {
+      const page = (await (await api(`/api/reports/calls?${day}&${query}`, boss.cookie)).json()) as CallLogPage;
+      expect(page.total).toBe(page.calls.length);
+      return page.calls.map((c) => c.callSid);
+    };
     expect(await q("q=" + encodeURIComponent("+33 1 42"))).toEqual([sid.C10]);
     expect(await q("outcome=abandoned")).toEqual([sid.C5]);
     expect(await q("direction=outbound")).toEqual([sid.C8]);

@@ -79,6 +79,16 @@ export function callLogQuery(f: CallLogFilter, page: { before?: string | null; l
   return q.toString();
 }
 
+/**
+ * What the call log says of a search: how many calls it found in all (the first page's `total`), and
+ * how many are shown while more are a press of "Older" away.
+ */
+export function logCountText(shown: number, total: number | null, more: boolean): string {
+  const calls = (n: number) => `${n.toLocaleString("en")} ${n === 1 ? "call" : "calls"}`;
+  if (total === null) return `${calls(shown)}${more ? " shown, newest first" : ""}`;
+  return shown < total ? `${calls(total)} · ${shown.toLocaleString("en")} shown, newest first` : calls(total);
+}
+
 /** h:mm:ss, as the agent table shows durations ("0:00:00" for none). */
 export function hms(totalSeconds: number): string {
   const s = Math.max(0, Math.round(totalSeconds));

@@ -15,7 +15,7 @@ import {
 } from "../protocol";
 import { csvHeaders, csvLine } from "../reports/csv";
 import { addDays, isLocalDate, localDateOf, PeriodError, periodBuckets, type ResolvedPeriod, resolvePeriod, startOfLocalDay } from "../reports/periods";
-import { agentFigures, bucketFigures, type CallLogFilter, callLog, reportTotals, type Span, timelineEntries, waitDistribution } from "../reports/queries";
+import { agentFigures, bucketFigures, callCount, type CallLogFilter, callLog, reportTotals, type Span, timelineEntries, waitDistribution } from "../reports/queries";
 import { teamTimeZone } from "../reports/timeZone";
 import { requireSession, requireSupervisor } from "./middleware";
 
@@ -199,10 +199,10 @@ reportRoutes.get("/reports/calls", async (c) => {
     if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > PAGE.max) throw new HttpError(400, `limit must be a whole number from 1 to ${PAGE.max}`);
     limit = Number(raw);
   }
-  // One more than asked: whether an older page exists.
-  const rows = await callLog(c.env.DB, filter, limit + 1, now);
+  // One more than asked: whether an older page exists. The count once per search, with its first page.
+  const [rows, total] = await Promise.all([callLog(c.env.DB, filter, limit + 1, now), filter.before ? undefined : callCount(c.env.DB, filter)]);
   const page = rows.slice(0, limit);
-  return c.json({ calls: page, next: rows.length > limit ? cursorOf(page[page.length - 1]!) : null } satisfies CallLogPage);
+  return c.json({ calls: page, next: rows.length > limit ? cursorOf(page[page.length - 1]!) : null, ...(total === undefined ? {} : { total }) } satisfies CallLogPage);
 });
 
 reportRoutes.get("/reports/calls/:sid", async (c) => {

@@ -254,10 +254,9 @@ const LOG_COLUMNS = `
   (SELECT SUM(MAX(0, COALESCE(t.ended_at, ?1) - t.started_at)) FROM talk_segments t WHERE t.call_sid = c.call_sid) AS talk_ms,
   n.outcome AS note_outcome`;
 
-/** Newest first, at most `limit` rows. */
-export async function callLog(db: D1Database, f: CallLogFilter, limit: number, now: number): Promise<CallLogRow[]> {
+/** The WHERE of a call-log search over `calls c`, its arguments appended to `args` (numbered ?n). */
+function logWhere(f: CallLogFilter, args: unknown[]): string {
   const where: string[] = [];
-  const args: unknown[] = [now];
   const arg = (v: unknown) => {
     args.push(v);
     return `?${args.length}`;
@@ -279,14 +278,31 @@ export async function callLog(db: D1Database, f: CallLogFilter, limit: number, n
     const at = arg(f.before.startedAt);
     where.push(`(c.started_at < ${at} OR (c.started_at = ${at} AND c.call_sid < ${arg(f.before.callSid)}))`);
   }
+  return where.length ? `WHERE ${where.join(" AND ")}` : "";
+}
+
+/** Newest first, at most `limit` rows. */
+export async function callLog(db: D1Database, f: CallLogFilter, limit: number, now: number): Promise<CallLogRow[]> {
+  const args: unknown[] = [now];
+  const where = logWhere(f, args);
+  args.push(limit);
   const sql = `SELECT ${LOG_COLUMNS} FROM calls c LEFT JOIN call_notes n ON n.call_sid = c.call_sid
-    ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY c.started_at DESC, c.call_sid DESC LIMIT ${arg(limit)}`;
+    ${where} ORDER BY c.started_at DESC, c.call_sid DESC LIMIT ?${args.length}`;
   const { results } = await db
     .prepare(sql)
     .bind(...args)
     .all<Row>();
   return results.map(logRow);
+}
+
+/** How many calls a search finds in all. */
+export async function callCount(db: D1Database, f: CallLogFilter): Promise<number> {
+  const args: unknown[] = [];
+  const row = await db
+    .prepare(`SELECT COUNT(*) AS n FROM calls c ${logWhere(f, args)}`)
+    .bind(...args)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }
 
 function logRow(r: Row): CallLogRow {

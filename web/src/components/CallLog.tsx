@@ -5,7 +5,7 @@ import { batch, createMemo, createSignal, For, Show } from "solid-js";
 import { type CallLogRow, type CallTimeline } from "../../../worker/protocol";
 import { api, ApiFailure } from "../api";
 import { byName } from "../roster";
-import { CALL_LOG_PAGE, type CallLogFilter, callLogQuery, callOutcomeText, csvUrl, EMPTY_FILTER, hms, OUTCOME_FILTERS, stepDetail, stepText, when } from "../reports";
+import { CALL_LOG_PAGE, type CallLogFilter, callLogQuery, callOutcomeText, csvUrl, EMPTY_FILTER, hms, logCountText, OUTCOME_FILTERS, stepDetail, stepText, when } from "../reports";
 import type { ConsoleStore } from "../store";
 
 const why = (e: unknown) => (e instanceof ApiFailure ? `${e.message} (${e.status})` : "the server did not answer");
@@ -20,6 +20,8 @@ export function CallLog(props: { console: ConsoleStore; timeZone?: string }) {
   const [filter, setFilter] = createSignal<CallLogFilter>({ ...EMPTY_FILTER });
   const [rows, setRows] = createSignal<CallLogRow[]>([]);
   const [next, setNext] = createSignal<string | null>(null);
+  /** How many calls the search found in all (from its first page). */
+  const [total, setTotal] = createSignal<number | null>(null);
   const [loading, setLoading] = createSignal(false);
   const [problem, setProblem] = createSignal<string | null>(null);
   const [open, setOpen] = createSignal<{ callSid: string; timeline: CallTimeline | null; problem: string | null } | null>(null);
@@ -35,6 +37,7 @@ export function CallLog(props: { console: ConsoleStore; timeZone?: string }) {
       batch(() => {
         setRows(before ? [...rows(), ...page.calls] : page.calls);
         setNext(page.next);
+        if (!before) setTotal(page.total ?? null);
       });
     } catch (e) {
       if (id === searchId) setProblem(`The call log could not be read: ${why(e)}.`);
@@ -120,7 +123,7 @@ export function CallLog(props: { console: ConsoleStore; timeZone?: string }) {
         )}
       </Show>
       <p class="log-count" aria-live="polite" data-testid="log-count">
-        {loading() && rows().length === 0 ? "Searching…" : `${rows().length} ${rows().length === 1 ? "call" : "calls"}${next() ? " shown, newest first" : ""}`}
+        {loading() && rows().length === 0 ? "Searching…" : logCountText(rows().length, total(), next() !== null)}
         {props.timeZone ? ` · times in ${props.timeZone}` : ""}
       </p>
       <Show when={rows().length > 0}>
