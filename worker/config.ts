@@ -53,6 +53,8 @@ export interface Config {
   callerId: string | null;
   /** How long Twilio rings an outbound call's callee before giving up (no-answer). */
   dialTimeoutSeconds: number;
+  /** The number prefixes agents may call (DIAL_ALLOWED_PREFIXES, e.g. +1 and +44); null: any number. */
+  dialAllowedPrefixes: string[] | null;
   /** Storage retention, in milliseconds (worker/retention.ts; a call session's own storage: CallSession.ts). */
   retention: { voicemailMs: number; recordingMs: number; callMs: number; ringEventMs: number; callSessionMs: number };
 }
@@ -68,6 +70,14 @@ function phoneNumberVar(raw: string | undefined, name: string): string | null {
   if (!raw) return null;
   if (!E164.test(raw)) throw new Error(`${name} must be a phone number in E.164 form such as +15551230000, got "${raw}"`);
   return raw;
+}
+
+/** A list of E.164 prefixes ("+1, +44"); unset or empty: null. */
+function prefixesVar(raw: string | undefined, name: string): string[] | null {
+  const list = (raw ?? "").split(/[\s,]+/).filter(Boolean);
+  const bad = list.find((p) => !/^\+[1-9][0-9]{0,14}$/.test(p));
+  if (bad !== undefined) throw new Error(`${name} must list number prefixes with their + such as "+1, +44", got "${bad}"`);
+  return list.length ? list : null;
 }
 
 function httpUrl(raw: string | undefined, name: string): string | null {
@@ -156,6 +166,7 @@ function parseConfig(env: Env): Config {
     holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
     callerId: phoneNumberVar(env.OUTBOUND_CALLER_ID, "OUTBOUND_CALLER_ID") ?? (carrier === "simulator" ? LOCAL_NUMBER : null),
     dialTimeoutSeconds: numberVar(env.DIAL_TIMEOUT_SECONDS, 30, 5, 600, "DIAL_TIMEOUT_SECONDS"),
+    dialAllowedPrefixes: prefixesVar(env.DIAL_ALLOWED_PREFIXES, "DIAL_ALLOWED_PREFIXES"),
     lobbyGreeting: env.LOBBY_GREETING || "Thank you for calling. Please hold while we find someone to take your call.",
     retention: {
       voicemailMs: numberVar(env.VOICEMAIL_RETENTION_DAYS, 90, 1, 36_500, "VOICEMAIL_RETENTION_DAYS") * DAY_MS,

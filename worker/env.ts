@@ -57,6 +57,8 @@ export interface Env {
   OUTBOUND_CALLER_ID?: string;
   /** Seconds Twilio rings an outbound call's callee (default 30). */
   DIAL_TIMEOUT_SECONDS?: string;
+  /** Number prefixes agents may call, "+1, +44" (default: any; Twilio's geographic permissions still apply). */
+  DIAL_ALLOWED_PREFIXES?: string;
   /** Rings in a row an agent lets time out before they are set away, "Missed 3 calls" (default 3; 0: off). */
   AUTO_PAUSE_AFTER?: string;
   /** The reports' service level threshold: answered within this many seconds counts as in service (default 20). */

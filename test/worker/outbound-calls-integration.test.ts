@@ -1,12 +1,14 @@
 // Calling out from the console (a call-back or a dialled number), through the carrier simulator:
 // Twilio places the call, the simulated callee answers, declines or lets it ring, and once answered
 // the call is held, parked, retrieved and ended like any inbound call.
+import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { readConfig } from "../../worker/config";
 import { calls as callsTable, voicemails } from "../../worker/db/schema";
 import type { DialResponse } from "../../worker/protocol";
 import { eq } from "drizzle-orm";
 import { answer, call, connectedTo, decline, type Desk, hangup, park, pickUp, post, seen, staff, view } from "./desks";
-import { api, claim, db, ringEventsOf, unique } from "./helpers";
+import { api, claim, db, ORIGIN, ringEventsOf, unique } from "./helpers";
 import { simState } from "./sim-helpers";
 
 const dialled: string[] = [];
@@ -99,6 +101,33 @@ describe("an agent calling out", () => {
     expect(updated.voicemail).toMatchObject({ calledBackBy: a.agent.id });
     const row = await db().select().from(voicemails).where(eq(voicemails.id, vm.voicemail.id)).get();
     expect(row).toMatchObject({ calledBackBy: a.agent.id, callbackCallSid: callSid });
+  });
+
+  it("with DIAL_ALLOWED_PREFIXES, a number outside the list is refused (403) and nothing is placed; one inside is called", async () => {
+    const worker = (await import("../../worker/index")).default;
+    const fenced = { ...env, DIAL_ALLOWED_PREFIXES: "+44, +1555" };
+    const [a] = await staff(1);
+    const dialFenced = (to: string) =>
+      worker.fetch(
+        new Request(`${ORIGIN}/api/calls/dial`, { method: "POST", headers: { Cookie: a.agent.cookie, "Content-Type": "application/json" }, body: JSON.stringify({ to }) }),
+        fenced,
+        createExecutionContext(),
+      );
+    const placed = async () => ((await api("/sim/calls", null).then((r) => r.json())) as { calls: unknown[] }).calls.length;
+    const before = await placed();
+    const refused = await dialFenced("+33 1 42 68 53 00");
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: "this team may call only numbers starting +44, +1555 (DIAL_ALLOWED_PREFIXES)" });
+    expect(await placed()).toBe(before);
+    const to = newNumber();
+    await callee(to, "answer");
+    const ok = await dialFenced(to);
+    expect(ok.status, await ok.clone().text()).toBe(201);
+    const { callSid } = (await ok.json()) as DialResponse;
+    dialled.push(callSid);
+    await seen(a, callSid, "call.answered");
+    // A list that is not prefixes stops the worker's config, naming the variable.
+    expect(() => readConfig({ ...env, DIAL_ALLOWED_PREFIXES: "44" })).toThrow(/DIAL_ALLOWED_PREFIXES must list number prefixes with their \+ such as "\+1, \+44", got "44"/);
   });
 
   it("refuses, placing nothing: a malformed number, an unknown voicemail, an agent already on a call", async () => {

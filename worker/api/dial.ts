@@ -33,6 +33,12 @@ dialRoutes.post("/calls/dial", requireSession, async (c) => {
   const { config, db } = c.var;
   const agentId = c.var.agent.id;
   if (!config.callerId) throw new HttpError(503, "outbound calls are off: set OUTBOUND_CALLER_ID to a number of the Twilio account");
+  // The team's own fence against toll fraud, before anything is asked of Twilio.
+  const allowed = config.dialAllowedPrefixes;
+  if (allowed && !allowed.some((p) => body.to.startsWith(p))) {
+    log("api.dial_not_allowed", { agentId, to: body.to }, "warn");
+    throw new HttpError(403, `this team may call only numbers starting ${allowed.join(", ")} (DIAL_ALLOWED_PREFIXES)`);
+  }
   if (body.voicemailId && !(await voicemailRecording(db, body.voicemailId))) throw new HttpError(404, "no such voicemail");
   // Checked before Twilio is asked, so a refusal places no call; the call session checks again.
   const facts = await switchboard(c.env).agentFacts(agentId);
