@@ -45,6 +45,8 @@ export interface Config {
   autoPauseAfter: number;
   /** The reports' service level: the share of offered calls answered within this many seconds (docs/reports.md). */
   serviceLevelSeconds: number;
+  /** Callers who give up waiting sooner than this are left out of the service level (0: none). */
+  shortAbandonSeconds: number;
   /** Absolute, or null: the worker's own /audio/hold.wav. */
   holdMusicUrl: string | null;
   /** What a caller hears first in the lobby. */
@@ -163,6 +165,7 @@ function parseConfig(env: Env): Config {
     wrapUpMs: numberVar(env.WRAP_UP_SECONDS, 30, 0, 3600, "WRAP_UP_SECONDS") * 1000,
     autoPauseAfter: Math.floor(numberVar(env.AUTO_PAUSE_AFTER, 3, 0, 100, "AUTO_PAUSE_AFTER")),
     serviceLevelSeconds: numberVar(env.SERVICE_LEVEL_SECONDS, 20, 1, 3600, "SERVICE_LEVEL_SECONDS"),
+    shortAbandonSeconds: numberVar(env.SHORT_ABANDON_SECONDS, 0, 0, 600, "SHORT_ABANDON_SECONDS"),
     holdMusicUrl: httpUrl(env.HOLD_MUSIC_URL, "HOLD_MUSIC_URL"),
     callerId: phoneNumberVar(env.OUTBOUND_CALLER_ID, "OUTBOUND_CALLER_ID") ?? (carrier === "simulator" ? LOCAL_NUMBER : null),
     dialTimeoutSeconds: numberVar(env.DIAL_TIMEOUT_SECONDS, 30, 5, 600, "DIAL_TIMEOUT_SECONDS"),

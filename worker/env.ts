@@ -63,6 +63,8 @@ export interface Env {
   AUTO_PAUSE_AFTER?: string;
   /** The reports' service level threshold: answered within this many seconds counts as in service (default 20). */
   SERVICE_LEVEL_SECONDS?: string;
+  /** Callers who hang up while waiting within this many seconds are left out of the service level (default 0: none). */
+  SHORT_ABANDON_SECONDS?: string;
   /** Audio file a parked caller hears, looped (default: the worker's own /audio/hold.wav). */
   HOLD_MUSIC_URL?: string;
   /** Days a voicemail is kept (its recording deleted at the carrier, then the row; default 90). */

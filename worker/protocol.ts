@@ -581,6 +581,8 @@ export interface ReportTotals {
   /** Share (0–1) of offered calls answered within serviceLevelSeconds; null with no call offered. */
   serviceLevel: number | null;
   serviceLevelSeconds: number;
+  /** Callers who hung up while waiting sooner than this are left out of the service level (SHORT_ABANDON_SECONDS; 0: none are). */
+  shortAbandonSeconds: number;
   /** Speed of answer in seconds, over answered calls; null with none. */
   averageSpeedOfAnswer: number | null;
   p90SpeedOfAnswer: number | null;

@@ -102,8 +102,10 @@ describe("figures in words", () => {
       "4 calls over 2 hours; the busiest was 10:00 with 3. The table below gives every hour by outcome.",
     );
     expect(callsChartSummary([bucket("Mon", {})], "day")).toBe("No call in this period.");
-    expect(serviceLevelSummary([bucket("a", {}, 0.9), bucket("b", {}, 0.25)], 20)).toContain("the lowest was 25 % at b");
-    expect(serviceLevelSummary([bucket("a", {})], 20)).toBe("No call offered in this period, so no service level.");
+    expect(serviceLevelSummary([bucket("a", {}, 0.9), bucket("b", {}, 0.25)], "within 20 s")).toBe(
+      "Share of calls answered within 20 s, per period; the lowest was 25 % at b. The table below gives each.",
+    );
+    expect(serviceLevelSummary([bucket("a", {})], "within 20 s")).toBe("No call offered in this period, so no service level.");
   });
 
   it("makes one column per away reason any agent has", () => {

@@ -150,6 +150,7 @@ describe("formatting", () => {
       missedRings: 4,
       serviceLevel: 0.6,
       serviceLevelSeconds: 20,
+      shortAbandonSeconds: 0,
       averageSpeedOfAnswer: 9.5,
       p90SpeedOfAnswer: 31,
       averageHandleTime: 185,
@@ -161,6 +162,8 @@ describe("formatting", () => {
     expect(tiles["abandoned-waiting"]!.value).toBe("1");
     expect(tiles["missed-rings"]!.value).toBe("4");
     expect(tiles["service-level"]).toMatchObject({ value: "60 %", hint: "within 20 s" });
+    // With SHORT_ABANDON_SECONDS set, the tile says so.
+    expect(todayTiles({ ...t, shortAbandonSeconds: 5 }).find((x) => x.key === "service-level")!.hint).toBe("within 20 s, hang-ups under 5 s left out");
     expect(tiles.asa!.value).toBe("0:10");
     expect(tiles["p90-asa"]!.value).toBe("0:31");
     expect(tiles.aht!.value).toBe("3:05");

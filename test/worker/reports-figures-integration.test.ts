@@ -61,6 +61,9 @@ const event = (name: string, type: string, s: number, agent: TestAgent | null = 
 const state = (agent: TestAgent, kind: "status" | "wrap-up" | "online", st: string, reason: string | null, start: number, end: number | null) =>
   states.push({ agentId: agent.id, kind, state: st, reason, startedAt: at(start), endedAt: end === null ? null : at(end) });
 
+/** The service level's rule: a threshold, and short abandons left out (0: none). */
+const sl = (seconds: number, shortAbandonSeconds = 0) => ({ seconds, shortAbandonSeconds });
+
 async function insertAll<T>(table: Parameters<ReturnType<typeof db>["insert"]>[0], rows: T[]): Promise<void> {
   // D1 binds at most 100 values a statement.
   for (let i = 0; i < rows.length; i += 5) await db().insert(table).values(rows.slice(i, i + 5) as never);
@@ -152,7 +155,7 @@ describe("the day's figures, computed in D1", () => {
   const span = { from: D0, to: D1, now: at(12000) };
 
   it("totals: offered, each outcome, service level, speed of answer and its p90, handle time", async () => {
-    expect(await reportTotals(env.DB, span, 20)).toEqual({
+    expect(await reportTotals(env.DB, span, sl(20))).toEqual({
       // C1–C7, C9, C10, C11 (C8 is outbound; C12 is the next day).
       offered: 10,
       // Final outcome answered (C1, C2, C3, C7, C11) or connected now (C10).
@@ -164,6 +167,7 @@ describe("the day's figures, computed in D1", () => {
       // Answered within 20 s: C1 (5), C3 (15), C5 (8), C7 (3), C10 (10) = 5; over the 9 calls answered or ended (not C9).
       serviceLevel: 5 / 9,
       serviceLevelSeconds: 20,
+      shortAbandonSeconds: 0,
       // Speeds of answer 5, 25, 15, 8, 3, 10, 30: 96 / 7 = 13.71 → 13.7; p90 the 7th of 7 (⌈6.3⌉) = 30.
       averageSpeedOfAnswer: 13.7,
       p90SpeedOfAnswer: 30,
@@ -172,14 +176,14 @@ describe("the day's figures, computed in D1", () => {
       outbound: 1,
     });
     // A threshold of 30 s takes in C2 (25) and C11 (30, the bound included): 7 / 9.
-    expect((await reportTotals(env.DB, span, 30)).serviceLevel).toBe(7 / 9);
+    expect((await reportTotals(env.DB, span, sl(30))).serviceLevel).toBe(7 / 9);
   });
 
   it("hour buckets stacked by outcome, with the service level of each", async () => {
     const period = resolvePeriod({ period: "custom", from: "2030-06-12", to: "2030-06-12" }, PARIS, 0);
     expect([period.from, period.to]).toEqual([D0, D1]);
     const buckets = periodBuckets(period);
-    const figures = await bucketFigures(env.DB, buckets, 20);
+    const figures = await bucketFigures(env.DB, buckets, sl(20));
     expect(figures).toHaveLength(24);
     // 10:00: C1, C2, C3 answered, C4, C5, C6; in service C1, C3, C5 of 6.
     expect(figures[10]).toEqual({ counts: { answered: 3, abandoned_waiting: 1, abandoned_parked: 1, voicemail: 1 }, serviceLevel: 0.5 });
@@ -240,7 +244,7 @@ describe("the day's figures, computed in D1", () => {
 
   it("the next day: what crossed midnight counts where it happened", async () => {
     const next = { from: D1, to: D2, now: D2 + 3600 * S };
-    const totals = await reportTotals(env.DB, next, 20);
+    const totals = await reportTotals(env.DB, next, sl(20));
     // C12 only: a voicemail, not answered in time (0 of 1); C11 started the day before.
     expect(totals).toMatchObject({ offered: 1, answered: 0, voicemail: 1, missedRings: 1, serviceLevel: 0, averageSpeedOfAnswer: null, p90SpeedOfAnswer: null, averageHandleTime: null, outbound: 0 });
     const rows = mine(await agentFigures(env.DB, next));
@@ -271,7 +275,7 @@ describe("abandoned in every phase (Wednesday 2030-06-19, from 10:00 in Paris)",
     await insertAll(calls, rows);
     await insertAll(talkSegments, segments);
     const span = { from: day0, to: day0 + 24 * 3600 * S, now: day0 + 25 * 3600 * S };
-    expect(await reportTotals(env.DB, span, 20)).toEqual({
+    expect(await reportTotals(env.DB, span, sl(20))).toEqual({
       offered: 6,
       answered: 0,
       abandonedWaiting: 3, // P1, P2, P6
@@ -280,15 +284,21 @@ describe("abandoned in every phase (Wednesday 2030-06-19, from 10:00 in Paris)",
       missedRings: 0,
       serviceLevel: 2 / 6, // P3 (4 s) and P5 (12 s); P4 took 25 s
       serviceLevelSeconds: 20,
+      shortAbandonSeconds: 0,
       averageSpeedOfAnswer: 13.7, // (4 + 25 + 12) / 3
       p90SpeedOfAnswer: 25, // the 3rd of 3
       averageHandleTime: 136.3, // (76 + 245 + 88) / 3: the lot and the rings after the agent count
       outbound: 0,
     });
+    // With SHORT_ABANDON_SECONDS at 10, P2 (gave up waiting after 8 s) is left out of the service level:
+    // 2 of 5. P1 (45 s) and P6 (70 s) waited longer; P3 was answered in 4 s, then abandoned in the lot.
+    expect((await reportTotals(env.DB, span, sl(20, 10))).serviceLevel).toBe(2 / 5);
+    expect((await reportTotals(env.DB, span, sl(20, 8))).serviceLevel).toBe(2 / 6); // under 8 s, not 8 s itself
     // P3 4, P2 8 · P5 12 · P4 25 · P1 45 · P6 70 (a hang-up at the prompt is a hang-up, not a voicemail).
     expect((await waitDistribution(env.DB, span)).map((b) => b.count)).toEqual([2, 1, 1, 1, 1, 0, 0]);
     const [buckets] = [periodBuckets(resolvePeriod({ period: "custom", from: "2030-06-19", to: "2030-06-19" }, PARIS, 0))];
-    expect((await bucketFigures(env.DB, buckets, 20))[10]).toEqual({ counts: { answered: 0, abandoned_waiting: 3, abandoned_parked: 3, voicemail: 0 }, serviceLevel: 2 / 6 });
+    expect((await bucketFigures(env.DB, buckets, sl(20)))[10]).toEqual({ counts: { answered: 0, abandoned_waiting: 3, abandoned_parked: 3, voicemail: 0 }, serviceLevel: 2 / 6 });
+    expect((await bucketFigures(env.DB, buckets, sl(20, 10)))[10]!.serviceLevel).toBe(2 / 5);
     const agentRows = mine(await agentFigures(env.DB, span));
     expect(agentRows.map((r) => [r.answered, r.talkSeconds])).toEqual([
       [2, 120], // A: P3 and P4

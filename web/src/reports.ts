@@ -148,11 +148,12 @@ export function callsChartSummary(buckets: readonly ReportBucket[], bucket: "hou
   return `${all} calls over ${buckets.length} ${bucket === "hour" ? "hours" : "days"}; the busiest was ${buckets[peak]!.label} with ${totals[peak]}. The table below gives every ${bucket} by outcome.`;
 }
 
-export function serviceLevelSummary(buckets: readonly ReportBucket[], seconds: number): string {
+/** `rule`: how the service level was counted, in words ("within 20 s", wallboard.ts serviceLevelRuleText). */
+export function serviceLevelSummary(buckets: readonly ReportBucket[], rule: string): string {
   const shown = buckets.filter((b) => b.serviceLevel !== null);
   if (shown.length === 0) return "No call offered in this period, so no service level.";
   const low = shown.reduce((a, b) => (b.serviceLevel! < a.serviceLevel! ? b : a));
-  return `Share of calls answered within ${seconds} s, per period; the lowest was ${pct(low.serviceLevel)} at ${low.label}. The table below gives each.`;
+  return `Share of calls answered ${rule}, per period; the lowest was ${pct(low.serviceLevel)} at ${low.label}. The table below gives each.`;
 }
 
 /** The away reasons any agent of the report has, in name order: the table's columns. */

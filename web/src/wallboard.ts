@@ -164,6 +164,11 @@ export interface Tile {
   hint?: string;
 }
 
+/** How the service level was counted, in words: its threshold, and the short abandons left out if any. */
+export function serviceLevelRuleText(t: Pick<ReportTotals, "serviceLevelSeconds" | "shortAbandonSeconds">): string {
+  return `within ${t.serviceLevelSeconds} s${t.shortAbandonSeconds > 0 ? `, hang-ups under ${t.shortAbandonSeconds} s left out` : ""}`;
+}
+
 /** "Today so far" as the wall's tiles, from GET /api/reports/today. */
 export function todayTiles(t: ReportTotals): Tile[] {
   return [
@@ -173,7 +178,7 @@ export function todayTiles(t: ReportTotals): Tile[] {
     { key: "abandoned-parked", label: "Abandoned parked", value: String(t.abandonedParked) },
     { key: "voicemail", label: "Voicemail", value: String(t.voicemail) },
     { key: "missed-rings", label: "Missed rings", value: String(t.missedRings) },
-    { key: "service-level", label: "Service level", value: percent(t.serviceLevel), hint: `within ${t.serviceLevelSeconds} s` },
+    { key: "service-level", label: "Service level", value: percent(t.serviceLevel), hint: serviceLevelRuleText(t) },
     { key: "asa", label: "Avg speed of answer", value: seconds(t.averageSpeedOfAnswer) },
     { key: "p90-asa", label: "90th pct answer", value: seconds(t.p90SpeedOfAnswer) },
     { key: "aht", label: "Avg handle time", value: seconds(t.averageHandleTime) },

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Config } from "../config";
 import { callNote, noteView } from "../db/callNotes";
 import { type AppEnv, type Ctx, HttpError } from "../http";
 import {
@@ -15,7 +16,7 @@ import {
 } from "../protocol";
 import { csvHeaders, csvLine } from "../reports/csv";
 import { addDays, isLocalDate, localDateOf, PeriodError, periodBuckets, type ResolvedPeriod, resolvePeriod, startOfLocalDay } from "../reports/periods";
-import { agentFigures, bucketFigures, callCount, type CallLogFilter, callLog, reportTotals, type Span, timelineEntries, waitDistribution } from "../reports/queries";
+import { agentFigures, bucketFigures, callCount, type CallLogFilter, callLog, reportTotals, type ServiceLevelRule, type Span, timelineEntries, waitDistribution } from "../reports/queries";
 import { teamTimeZone } from "../reports/timeZone";
 import { requireSession, requireSupervisor } from "./middleware";
 
@@ -55,6 +56,7 @@ async function periodOf(c: Ctx): Promise<{ period: ResolvedPeriod; span: Span }>
   }
 }
 
+const serviceLevelRule = (config: Config): ServiceLevelRule => ({ seconds: config.serviceLevelSeconds, shortAbandonSeconds: config.shortAbandonSeconds });
 const periodView = (p: ResolvedPeriod): ReportSummary["period"] => ({ kind: p.kind, from: p.from, to: p.to, timeZone: p.timeZone, bucket: p.bucket });
 const fileDates = (p: ResolvedPeriod) => (p.firstDate === p.lastDate ? p.firstDate : `${p.firstDate}_${p.lastDate}`);
 
@@ -62,14 +64,14 @@ reportRoutes.get("/reports/today", async (c) => {
   const tz = await teamTimeZone(c.var.db);
   const now = Date.now();
   const period = resolvePeriod({ period: "today" }, tz, now);
-  return c.json((await reportTotals(c.env.DB, { from: period.from, to: period.to, now }, c.var.config.serviceLevelSeconds)) satisfies ReportTotals);
+  return c.json((await reportTotals(c.env.DB, { from: period.from, to: period.to, now }, serviceLevelRule(c.var.config))) satisfies ReportTotals);
 });
 
 reportRoutes.get("/reports/summary", async (c) => {
   const as = format(c);
   const { period, span } = await periodOf(c);
   const buckets = periodBuckets(period);
-  const sl = c.var.config.serviceLevelSeconds;
+  const sl = serviceLevelRule(c.var.config);
   const [totals, figures, waits] = await Promise.all([reportTotals(c.env.DB, span, sl), bucketFigures(c.env.DB, buckets, sl), waitDistribution(c.env.DB, span)]);
   const summary: ReportSummary = {
     period: periodView(period),

@@ -20,17 +20,19 @@ const ANSWERED = "(c.outcome = 'answered' OR (c.outcome IS NULL AND c.answered_a
 const OFFERED = "c.direction = 'inbound'";
 /** Service level: answered within the threshold (the parameter `p`, ms), over calls answered or ended (calls still waiting are left out). */
 const inService = (p: string) => `(c.answered_at IS NOT NULL AND c.answered_at - c.started_at <= ${p})`;
-const SL_BASE = "(c.answered_at IS NOT NULL OR c.ended_at IS NOT NULL)";
+const DONE = "(c.answered_at IS NOT NULL OR c.ended_at IS NOT NULL)";
+/** The service level's denominator: calls answered or ended, but for callers who gave up waiting in under `short` ms (a parameter; 0: none left out). */
+const slBase = (short: string) => `(${DONE} AND NOT (c.answered_at IS NULL AND c.outcome = 'missed' AND c.ended_at - c.started_at < ${short}))`;
 
-const stacks = (threshold: string) => `
+const stacks = (threshold: string, short: string) => `
   SUM(CASE WHEN ${ANSWERED} THEN 1 ELSE 0 END) AS answered,
   SUM(CASE WHEN c.outcome = 'missed' THEN 1 ELSE 0 END) AS abandoned_waiting,
   SUM(CASE WHEN c.outcome = 'abandoned' THEN 1 ELSE 0 END) AS abandoned_parked,
   SUM(CASE WHEN c.outcome = 'voicemail' THEN 1 ELSE 0 END) AS voicemail,
   SUM(CASE WHEN ${inService(threshold)} THEN 1 ELSE 0 END) AS in_service,
-  SUM(CASE WHEN ${SL_BASE} THEN 1 ELSE 0 END) AS sl_base`;
+  SUM(CASE WHEN ${slBase(short)} THEN 1 ELSE 0 END) AS sl_base`;
 
-// ?1 from, ?2 to, ?3 service level threshold (ms)
+// ?1 from, ?2 to, ?3 service level threshold (ms), ?4 short abandons (ms)
 const TOTALS_SQL = `
 SELECT
   SUM(CASE WHEN ${OFFERED} THEN 1 ELSE 0 END) AS offered,
@@ -39,7 +41,7 @@ SELECT
   SUM(CASE WHEN ${OFFERED} AND c.outcome = 'abandoned' THEN 1 ELSE 0 END) AS abandoned_parked,
   SUM(CASE WHEN ${OFFERED} AND c.outcome = 'voicemail' THEN 1 ELSE 0 END) AS voicemail,
   SUM(CASE WHEN ${OFFERED} AND ${inService("?3")} THEN 1 ELSE 0 END) AS in_service,
-  SUM(CASE WHEN ${OFFERED} AND ${SL_BASE} THEN 1 ELSE 0 END) AS sl_base,
+  SUM(CASE WHEN ${OFFERED} AND ${slBase("?4")} THEN 1 ELSE 0 END) AS sl_base,
   AVG(CASE WHEN ${OFFERED} AND c.answered_at IS NOT NULL THEN c.answered_at - c.started_at END) AS asa_ms,
   AVG(CASE WHEN ${OFFERED} AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL THEN c.ended_at - c.answered_at END) AS aht_ms,
   SUM(CASE WHEN c.direction = 'outbound' THEN 1 ELSE 0 END) AS outbound
@@ -55,9 +57,9 @@ ORDER BY w LIMIT 1 OFFSET (SELECT (9 * COUNT(*) + 9) / 10 - 1 ${ANSWERED_IN_PERI
 
 const MISSED_RINGS_SQL = `SELECT COUNT(*) AS n FROM missed_rings WHERE at >= ?1 AND at < ?2`;
 
-// ?1 the buckets as a JSON array of [start, end] pairs, ?2 the threshold (ms).
+// ?1 the buckets as a JSON array of [start, end] pairs, ?2 the threshold (ms), ?3 short abandons (ms).
 const BUCKETS_SQL = `
-SELECT CAST(b.key AS INTEGER) AS i, ${stacks("?2")}
+SELECT CAST(b.key AS INTEGER) AS i, ${stacks("?2", "?3")}
 FROM json_each(?1) b
 JOIN calls c ON c.started_at >= json_extract(b.value, '$[0]') AND c.started_at < json_extract(b.value, '$[1]')
 WHERE ${OFFERED}
@@ -84,7 +86,7 @@ FROM (
     ELSE c.ended_at - c.started_at END AS w
   FROM calls c
   LEFT JOIN (SELECT call_sid, MIN(at) AS at FROM ring_events WHERE type = 'voicemail' AND at >= ?1 GROUP BY call_sid) v ON v.call_sid = c.call_sid
-  WHERE c.started_at >= ?1 AND c.started_at < ?2 AND ${OFFERED} AND ${SL_BASE}
+  WHERE c.started_at >= ?1 AND c.started_at < ?2 AND ${OFFERED} AND ${DONE}
 )`;
 
 /**
@@ -138,10 +140,15 @@ const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 const tenths = (ms: unknown): number | null => (typeof ms === "number" ? Math.round(ms / 100) / 10 : null);
 const seconds = (ms: number): number => Math.round(ms / 1000);
 
-export async function reportTotals(db: D1Database, span: Span, serviceLevelSeconds: number): Promise<ReportTotals> {
-  const sl = serviceLevelSeconds * 1000;
+/** How the service level is counted: the threshold, and callers who gave up sooner than this left out (SHORT_ABANDON_SECONDS; 0: none). */
+export interface ServiceLevelRule {
+  seconds: number;
+  shortAbandonSeconds: number;
+}
+
+export async function reportTotals(db: D1Database, span: Span, rule: ServiceLevelRule): Promise<ReportTotals> {
   const [totals, p90, missed] = await db.batch<Row>([
-    db.prepare(TOTALS_SQL).bind(span.from, span.to, sl),
+    db.prepare(TOTALS_SQL).bind(span.from, span.to, rule.seconds * 1000, rule.shortAbandonSeconds * 1000),
     db.prepare(P90_SQL).bind(span.from, span.to),
     db.prepare(MISSED_RINGS_SQL).bind(span.from, span.to),
   ]);
@@ -154,7 +161,8 @@ export async function reportTotals(db: D1Database, span: Span, serviceLevelSecon
     voicemail: num(t.voicemail),
     missedRings: num(missed!.results[0]?.n),
     serviceLevel: ratio(num(t.in_service), num(t.sl_base)),
-    serviceLevelSeconds,
+    serviceLevelSeconds: rule.seconds,
+    shortAbandonSeconds: rule.shortAbandonSeconds,
     averageSpeedOfAnswer: tenths(t.asa_ms),
     p90SpeedOfAnswer: tenths(p90!.results[0]?.w),
     averageHandleTime: tenths(t.aht_ms),
@@ -167,10 +175,10 @@ export interface BucketFigures {
   serviceLevel: number | null;
 }
 
-export async function bucketFigures(db: D1Database, buckets: Bucket[], serviceLevelSeconds: number): Promise<BucketFigures[]> {
+export async function bucketFigures(db: D1Database, buckets: Bucket[], rule: ServiceLevelRule): Promise<BucketFigures[]> {
   const { results } = await db
     .prepare(BUCKETS_SQL)
-    .bind(JSON.stringify(buckets.map((b) => [b.start, b.end])), serviceLevelSeconds * 1000)
+    .bind(JSON.stringify(buckets.map((b) => [b.start, b.end])), rule.seconds * 1000, rule.shortAbandonSeconds * 1000)
     .all<Row>();
   const byIndex = new Map(results.map((r) => [num(r.i), r]));
   return buckets.map((_, i) => {

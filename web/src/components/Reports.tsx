@@ -22,7 +22,7 @@ import {
   stackedSeries,
 } from "../reports";
 import type { ConsoleStore } from "../store";
-import { todayTiles } from "../wallboard";
+import { serviceLevelRuleText, todayTiles } from "../wallboard";
 import { CallLog } from "./CallLog";
 import { Chart } from "./Chart";
 import "../reports.css";
@@ -231,7 +231,7 @@ function Summary(props: { summary: ReportSummary; query: string }) {
 
         <Chart
           title="Service level over time"
-          description={serviceLevelSummary(s().buckets, s().totals.serviceLevelSeconds)}
+          description={serviceLevelSummary(s().buckets, serviceLevelRuleText(s().totals))}
           labels={labels()}
           kind="line"
           series={[{ label: `Answered within ${s().totals.serviceLevelSeconds} s`, color: "#1c7ed6", values: serviceLevelSeries(s().buckets) }]}
