@@ -83,6 +83,11 @@ export interface AgentView {
   /** When (epoch ms) the agent's status (available, or away with its reason) last changed; null: never since the column existed. */
   statusSince: number | null;
   /**
+   * A team lead (role supervisor or admin; absent for agents): the wallboard lists one who is not
+   * taking calls as a team lead, not as an agent away. The role itself stays out of the feed.
+   */
+  lead?: true;
+  /**
    * Grows with every change of this view, assigned by the switchboard (one counter for every agent,
    * kept in its storage): the feed, snapshots and HTTP replies can cross, and a console keeps the view
    * with the highest version (agentViewIsNewer).

@@ -45,6 +45,9 @@ describe.skipIf(!baseUrl)("the wallboard", () => {
     await openWallboard(sam);
     expect(await sam.getByTestId("nav-wallboard").getAttribute("aria-current")).toBe("page");
     for (const who of ["alice", "bob", "carol"]) await expect.poll(() => wallState(sam, who)).toBe("available");
+    // Sam takes no calls: a team lead on the floor, not an agent away.
+    await expect.poll(() => wallState(sam, "sam")).toBe("lead");
+    expect(await sam.getByTestId("wall-state-away").getByTestId("wall-agent-sam").count()).toBe(0);
     const before = await answeredToday(sam);
 
     const { callSid, from } = await placeCall();

@@ -104,10 +104,19 @@ describe("wallAgents", () => {
   it("groups every agent by state in wall order, each group in name order, empty groups kept", () => {
     const s = board([agent("b", { name: "Bea" }), agent("a", { name: "Al" }), agent("z", { name: "Zed", available: false })]);
     const groups = wallAgents(s);
-    expect(groups.map((g) => g.state)).toEqual(["ringing", "on-call", "wrap-up", "away", "available", "offline"]);
+    expect(groups.map((g) => g.state)).toEqual(["ringing", "on-call", "wrap-up", "away", "available", "lead", "offline"]);
     expect(groups.find((g) => g.state === "available")!.agents.map((a) => a.name)).toEqual(["Al", "Bea"]);
     expect(groups.find((g) => g.state === "away")!.agents.map((a) => a.name)).toEqual(["Zed"]);
     expect(groups.find((g) => g.state === "ringing")!.agents).toEqual([]);
+  });
+
+  it("lists a team lead who takes no calls as a team lead, not as an agent away; one who takes calls like any agent", () => {
+    const s = board([agent("sam", { name: "Sam", available: false, lead: true }), agent("ada", { name: "Ada", lead: true }), agent("zed", { name: "Zed", available: false, awayReason: "Lunch" })]);
+    const groups = Object.fromEntries(wallAgents(s).map((g) => [g.state, g.agents.map((a) => a.name)]));
+    expect(groups).toMatchObject({ lead: ["Sam"], available: ["Ada"], away: ["Zed"] });
+    // Offline, a lead is shown as anyone is.
+    const gone = agent("sam", { available: false, lead: true, online: false });
+    expect(wallAgent(board([gone]), gone).state).toBe("offline");
   });
 });
 

@@ -1,12 +1,12 @@
 // The report routes' access and input (docs/api.md#reports): supervisors and admins only, clear 400s
 // for bad queries; the supervisor role given by an admin; the team's time zone setting; and the
-// wallboard's "today so far" counting a real call answered through the simulator.
+// wallboard's "today so far" counting a real call answered through the simulator; team leads marked on the feed.
 import { and, eq, ne } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { agents } from "../../worker/db/schema";
-import type { ReportTotals } from "../../worker/protocol";
+import type { ReportTotals, ServerMessage } from "../../worker/protocol";
 import { answer, call, hangup, seen, staff } from "./desks";
-import { api, createAgents, db } from "./helpers";
+import { api, Console, createAgents, db } from "./helpers";
 
 const ROUTES = [
   "/api/reports/today",
@@ -56,6 +56,27 @@ describe("who may see the reports", () => {
     const created = await api("/api/agents", admin.cookie, { method: "POST", body: JSON.stringify({ name: "Sue Pervisor", email: `sue_${Date.now()}@example.test`, password: "a long enough password", role: "supervisor" }) });
     expect(created.status).toBe(201);
     expect((await api("/api/agents", admin.cookie, { method: "POST", body: JSON.stringify({ name: "X", email: `x_${Date.now()}@example.test`, password: "a long enough password", role: "boss" }) })).status).toBe(400);
+  });
+});
+
+describe("team leads on the feed", () => {
+  it("every console is told who is a team lead (a supervisor or an admin), and not an agent's role otherwise", async () => {
+    const [agent, watcher] = await createAgents(2);
+    const [admin] = await createAgents(1, { role: "admin" });
+    const feed = await Console.open(watcher);
+    try {
+      const snapshot = feed.messages.find((m): m is Extract<ServerMessage, { type: "snapshot" }> => m.type === "snapshot")!;
+      expect(snapshot.agents.find((a) => a.id === admin.id)?.lead).toBe(true);
+      expect(snapshot.agents.find((a) => a.id === agent.id)).not.toHaveProperty("lead");
+      const promoted = feed.take<"agent.updated">((m) => m.type === "agent.updated" && m.agent.id === agent.id && m.agent.lead === true);
+      expect((await api(`/api/agents/${agent.id}`, admin.cookie, { method: "PATCH", body: JSON.stringify({ role: "supervisor" }) })).status).toBe(200);
+      await promoted;
+      const demoted = feed.take<"agent.updated">((m) => m.type === "agent.updated" && m.agent.id === agent.id && !("lead" in m.agent));
+      expect((await api(`/api/agents/${agent.id}`, admin.cookie, { method: "PATCH", body: JSON.stringify({ role: "agent" }) })).status).toBe(200);
+      await demoted;
+    } finally {
+      feed.close();
+    }
   });
 });
 

@@ -37,7 +37,7 @@ export function longestWait(callers: readonly WaitingCaller[]): number | null {
 }
 
 /** The wallboard's agent states, in the order they are listed. */
-export const WALL_STATES = ["ringing", "on-call", "wrap-up", "away", "available", "offline"] as const;
+export const WALL_STATES = ["ringing", "on-call", "wrap-up", "away", "available", "lead", "offline"] as const;
 export type WallState = (typeof WALL_STATES)[number];
 
 export const WALL_STATE_LABELS: Record<WallState, string> = {
@@ -46,6 +46,7 @@ export const WALL_STATE_LABELS: Record<WallState, string> = {
   "wrap-up": "Wrap-up",
   away: "Away",
   available: "Available",
+  lead: "Team leads",
   offline: "Offline",
 };
 
@@ -63,7 +64,7 @@ export interface WallAgent {
 
 /**
  * Where an agent stands, for the wallboard. A call first (it is real at the carrier even if the
- * console dropped), then offline, wrap-up, ringing, away, available. Time in state: on a call since
+ * console dropped), then offline, wrap-up, ringing, away (a team lead not taking calls: lead), available. Time in state: on a call since
  * the call was answered (its start while it is still being claimed or dialled); ringing since the
  * oldest ringing caller began to wait; wrap-up since the last call ended, counting down to its end;
  * away since the status changed; available since the status changed or the last call ended,
@@ -83,7 +84,8 @@ export function wallAgent(board: Pick<BoardState, "calls" | "agents">, agent: Ag
     const first = rings[0]!;
     return { ...base, state: "ringing", since: Math.min(...rings.map(waitingSinceOf)), detail: first.from };
   }
-  if (!agent.available) return { ...base, state: "away", since: agent.statusSince, detail: agent.awayReason };
+  // A team lead who takes no calls now is on the floor, not an agent missing from the queue.
+  if (!agent.available) return { ...base, state: agent.lead ? "lead" : "away", since: agent.statusSince, detail: agent.awayReason };
   const since = agent.statusSince === null ? agent.lastCallEndedAt : Math.max(agent.statusSince, agent.lastCallEndedAt ?? 0);
   return { ...base, state: "available", since };
 }

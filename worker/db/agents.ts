@@ -1,5 +1,5 @@
 import { asc, eq, sql } from "drizzle-orm";
-import type { AdminAgentView, AgentView, OwnAgentView, Role } from "../protocol";
+import { type AdminAgentView, type AgentView, canSupervise, type OwnAgentView, type Role } from "../protocol";
 import type { Db } from "./client";
 import { agents } from "./schema";
 
@@ -22,6 +22,7 @@ export function agentView(row: AgentRow): AgentView {
     wrapUpUntil: null,
     awayReason: row.available ? null : row.awayReason,
     statusSince: row.statusSince,
+    ...(canSupervise(row.role) ? { lead: true as const } : {}),
     version: 0,
   };
 }
