@@ -77,9 +77,12 @@ describe.skipIf(!baseUrl)("the wallboard", () => {
     await shoot("wallboard", { alice: sam });
   });
 
-  it("has a Full screen button that puts the wallboard alone on the screen", async () => {
+  it("has a Full screen button that puts the wallboard alone on the screen, and a clock in the team's time zone", async () => {
     const sam = await signIn("sam");
     await openWallboard(sam);
+    const teamZone = ((await (await sam.request.get(`${baseUrl}/api/settings/time-zone`)).json()) as { timeZone: string }).timeZone;
+    await expect.poll(() => sam.getByTestId("wall-clock").getAttribute("data-time-zone")).toBe(teamZone);
+    expect(await sam.getByTestId("wall-clock").textContent()).toMatch(/\d\d:\d\d/);
     await sam.getByTestId("wall-fullscreen").click();
     await expect.poll(() => sam.evaluate(() => document.fullscreenElement?.getAttribute("data-testid") ?? null)).toBe("wallboard");
     // The label follows the fullscreenchange event, which may come just after fullscreenElement is set.

@@ -1,7 +1,7 @@
 // The wallboard: the queue, the agents and the lot, live from this console's own switchboard feed, and
 // "today so far" from GET /api/reports/today (on open, when a call ends, every 30 s). Made to be read
 // across a room: large type, high contrast, and a Full screen button. The figures are wallboard.ts's.
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import type { ReportTotals } from "../../../worker/protocol";
 import { api, ApiFailure, SignedOut } from "../api";
 import type { ConsoleStore } from "../store";
@@ -24,6 +24,9 @@ export default function Wallboard(props: { console: ConsoleStore }) {
   const parked = createMemo(() => wallParked(c.board, now()));
   const longest = () => longestWait(callers());
 
+  // The clock is in the team's time zone, as "today so far" is (the browser's until it is known).
+  const [timeZone] = createResource(() => api.timeZone().catch(() => undefined));
+  const time = (at: number, opts: Intl.DateTimeFormatOptions) => new Date(at).toLocaleTimeString([], { ...opts, timeZone: timeZone.latest });
   const [totals, setTotals] = createSignal<ReportTotals | null>(null);
   const [problem, setProblem] = createSignal<string | null>(null);
   const [updatedAt, setUpdatedAt] = createSignal<number | null>(null);
@@ -77,8 +80,8 @@ export default function Wallboard(props: { console: ConsoleStore }) {
     <section class="wallboard" ref={root} aria-labelledby="wallboard-title" data-testid="wallboard">
       <header class="wall-head">
         <h2 id="wallboard-title">Wallboard</h2>
-        <span class="wall-clock" aria-hidden="true">
-          {new Date(now()).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+        <span class="wall-clock" aria-hidden="true" data-testid="wall-clock" data-time-zone={timeZone.latest ?? ""}>
+          {time(now(), { hour: "2-digit", minute: "2-digit" })}
         </span>
         <button class="wall-full" data-testid="wall-fullscreen" aria-pressed={full()} onClick={toggleFull}>
           {full() ? "Exit full screen" : "Full screen"}
@@ -142,7 +145,7 @@ export default function Wallboard(props: { console: ConsoleStore }) {
             )}
           </Show>
           <Show when={updatedAt()}>
-            {(at) => <p class="wall-updated">Updated {new Date(at()).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}</p>}
+            {(at) => <p class="wall-updated">Updated {time(at(), { hour: "2-digit", minute: "2-digit", second: "2-digit" })}</p>}
           </Show>
         </section>
 
